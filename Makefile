@@ -1,0 +1,33 @@
+# shikaku — the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SHARED ?= ../shared
+DEMO_MEMBERS ?= 12000
+# Acceptance files of the issues that have landed (../shared/acceptance).
+ACCEPTANCE ?= test_basics.py
+
+.PHONY: install demo test test-unit test-sqlite test-postgres acceptance bench-demo clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock scripts/install-debs.sh
+	bash scripts/install-debs.sh
+	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(VENV)/bin/pip install -q uv==0.13.9
+	$(VENV)/bin/uv pip sync -q --python $(PY) requirements.lock
+	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
+	touch $@
+
+demo: install
+	$(VENV)/bin/shikaku demo --members $(DEMO_MEMBERS)
+
+test: install
+	bash scripts/run-tests.sh "$(SHARED)" "$(ACCEPTANCE)"
+
+bench-demo: install
+	$(PY) bench/demo_generation.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

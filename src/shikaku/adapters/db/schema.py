@@ -1,0 +1,109 @@
+"""The database schema (SQLAlchemy Core tables); Alembic migrations create and evolve it."""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, String, Table, UniqueConstraint)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias, autoincrementing) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+society = Table(
+    "society", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("insurer_number", String(8), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("key_check", String(64), nullable=False),  # proves the vault key belongs to this database
+)
+
+symbols = Table(
+    "symbols", metadata,  # 記号: the employer's code; numbers are handed out per symbol
+    Column("symbol", String(8), primary_key=True),
+    Column("last_number", Integer, nullable=False),
+)
+
+members = Table(
+    "members", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("family_id", Id, nullable=False, index=True),  # the insured's id
+    Column("relationship", String(10), nullable=False),
+    Column("symbol", String(8), nullable=False),
+    Column("number", String(8), nullable=False),
+    Column("branch", String(2), nullable=False),
+    Column("last_branch", Integer, nullable=False, default=0),  # insured only: 枝番 handed out
+    # Search projection of the latest registered values (the history is in `registrations`).
+    Column("name", String(100), nullable=False),
+    Column("name_kana", String(100), nullable=False, index=True),
+    Column("birth_date", Date, nullable=False),
+    Column("qualified_on", Date, nullable=False),
+    # 個人番号 vault: AES-GCM ciphertext and keyed hash (HMAC) for look-ups.
+    Column("my_number_cipher", LargeBinary, nullable=True),
+    Column("my_number_hash", String(64), nullable=True, index=True),
+    Column("my_number_last4", String(4), nullable=True),  # for the masked display only
+    UniqueConstraint("symbol", "number", "branch"),
+)
+
+registrations = Table(
+    "registrations", metadata,
+    Column("seq", Id, primary_key=True, autoincrement=True),
+    Column("family_id", Id, nullable=False, index=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("publish_on", Date, nullable=False, index=True),
+    Column("data", JSON, nullable=False),
+)
+
+legacy_cards = Table(
+    "legacy_cards", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("issued_on", Date, nullable=False),
+    Column("expires_on", Date, nullable=True),
+    Column("valid_until", Date, nullable=False),
+)
+
+myna_cards = Table(
+    "myna_cards", metadata,  # national side: マイナンバーカード and 健康保険証利用登録
+    Column("card_id", String(32), primary_key=True),
+    Column("my_number_hash", String(64), nullable=False, index=True),
+    Column("certificate_expires_on", Date, nullable=False),
+    Column("insurance_registered_on", Date, nullable=True),
+    Column("insurance_cancelled_on", Date, nullable=True),
+)
+
+facilities = Table(
+    "facilities", metadata,  # 医療機関等
+    Column("code", String(10), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+audit_log = Table(
+    "audit_log", metadata,  # append-only: no code path updates or deletes a row
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("target", String(100), nullable=True),
+    Column("remote", String(64), nullable=True),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_audit_log_target", audit_log.c.target)

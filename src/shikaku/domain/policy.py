@@ -1,0 +1,82 @@
+"""Dated policy (施策の日付): transition dates, periods and amounts as data with effective periods.
+
+No rule writes one of these dates as a literal; each reads it from a `Policy`, so that a society
+(or a later national notice) changes data, not code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """An inclusive span of days; `None` means open on that side."""
+
+    first: date | None
+    last: date | None
+
+    def __contains__(self, day: date) -> bool:
+        return (self.first is None or self.first <= day) and (self.last is None or day <= self.last)
+
+
+@dataclass(frozen=True, slots=True)
+class Dated(Generic[T]):
+    """One value of a dated policy item, in force over `period`."""
+
+    period: Period
+    value: T
+
+
+@dataclass(frozen=True)
+class DatedValue(Generic[T]):
+    """A policy item whose value depends on the day (e.g. 自己負担限度額, changed 2026-08 and 2027-08)."""
+
+    name: str
+    entries: tuple[Dated[T], ...]
+
+    def on(self, day: date) -> T:
+        for entry in self.entries:
+            if day in entry.period:
+                return entry.value
+        raise LookupError(f"policy {self.name} has no value on {day.isoformat()}")
+
+
+@dataclass(frozen=True)
+class CertificateCycle:
+    """資格確認書の更新サイクル (R-CERT-5): first cycle end, then every `years` years; never over `max_years`."""
+
+    first_end: date
+    years: int
+    max_years: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The society's dated policy table. `DEFAULT_POLICY` holds the national dates of DOMAIN.md."""
+
+    # R-LEG-1: legacy cards (健康保険証) were issued through 2024-12-01 and never after.
+    legacy_card_issue: Period = Period(None, date(2024, 12, 1))
+    # R-LEG-2: a legacy card proves eligibility through 2025-12-01 at the latest.
+    legacy_card_use: Period = Period(None, date(2025, 12, 1))
+    # R-PROV-1: 暫定的な取扱い (national notices of 2025-06-27 and 2025-11-12).
+    provisional_handling: Period = Period(date(2025, 12, 2), date(2026, 3, 31))
+    # R-CERT-5: 資格確認書 exist from 2024-12-02.
+    certificates: Period = Period(date(2024, 12, 2), None)
+    certificate_cycle: DatedValue[CertificateCycle] = field(default_factory=lambda: DatedValue(
+        "certificate_cycle",
+        (Dated(Period(date(2024, 12, 2), None), CertificateCycle(date(2029, 11, 30), 5, 5)),)))
+    # R-MYNA-5: months after the month of the card certificate's expiry that it still works.
+    myna_certificate_grace_months: int = 3
+    # R-LIM-5: how long a 限度額適用認定証 is valid at most, in months (configurable).
+    limit_certificate_months: int = 12
+    # R-CERT-4: members enrolled on or before this day are in the ex officio cohort.
+    ex_officio_enrolled_by: date = date(2024, 12, 1)
+    # R-CERT-8: renewal runs may start on this month-day before a cycle end.
+    renewal_opens: tuple[int, int] = (9, 1)
+
+
+DEFAULT_POLICY = Policy()

@@ -1,0 +1,305 @@
+"""The bitemporal registry (資格の記録): every change is dated twice.
+
+A `Registration` (登録) is one change the society entered into its core system (基幹システム):
+it takes effect on `effective_on` (valid time) and was entered on `registered_on` (transaction
+time). National online verification sees it from `publish_on`, the second business day after
+`registered_on` (翌々営業日, R-MYNA-2).
+
+A family (one 記号・番号: the 被保険者 and their 被扶養者) is the unit of history, because a
+dependent's ratio, limit category and eligibility follow the insured. From one `FamilyHistory`
+the core answers two questions for any day D:
+
+* the society's view: `history.state(member_id, D)` — what is true on D as far as the society
+  knows today (every registration);
+* the facilities' view: `history.published_by(D).state(member_id, D)` — what online
+  verification showed on D: only registrations published by D (R-MYNA-4), and only once the
+  member's My Number registration itself was published (R-MYNA-3).
+
+`known_by(K)` gives the view as the society knew it on day K (transaction time), for audits.
+Changes that follow from data already there — 未就学, 70–74, the 75th birthday, the end of a
+known coverage — are computed on their own day, with no lag (R-MYNA-4).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import DomainError
+from .limits import LimitCategory, limit_category
+from .ratio import InsuredIncome, copay_ratio, late_elderly_from
+
+
+class Relationship(StrEnum):
+    """続柄の区分: 被保険者 (本人, code 1) or 被扶養者 (家族, code 2)."""
+
+    INSURED = "insured"
+    DEPENDENT = "dependent"
+
+
+class Kind(StrEnum):
+    """What a registration records."""
+
+    ENROLMENT = "enrolment"  # 資格取得届 / 被扶養者異動届 (追加): effective on 資格取得日
+    AMENDMENT = "amendment"  # 変更届: name, kana, remuneration … from `effective_on`
+    MY_NUMBER = "my_number"  # 個人番号の登録 (R-MYNA-3): effective on its registration day
+    DISQUALIFICATION = "disqualification"  # 資格喪失届: effective on 資格喪失日
+    CERTIFICATION = "certification"  # 認定 (限度額・減額, 特定疾病): effective on its first day
+
+
+class LossReason(StrEnum):
+    """資格喪失の理由."""
+
+    RETIREMENT = "retirement"  # 退職
+    DEATH = "death"  # 死亡
+    EMPLOYER_LEFT = "employer_left"  # 事業所の脱退・転籍
+    DEPENDENT_INELIGIBLE = "dependent_ineligible"  # 被扶養者の要件を満たさなくなった
+    OTHER_INSURANCE = "other_insurance"  # 他の保険の資格取得
+    OTHER = "other"
+    # Derived, never registered:
+    LATE_ELDERLY = "late_elderly"  # 75歳到達 (後期高齢者医療へ, R-RATIO-4)
+    COVERAGE_END = "coverage_end"  # 任意継続等の期間満了
+    INSURED_LOST = "insured_lost"  # 被保険者の資格喪失に伴う喪失
+
+
+REGISTRABLE_LOSS_REASONS = frozenset(LossReason) - {
+    LossReason.LATE_ELDERLY, LossReason.COVERAGE_END, LossReason.INSURED_LOST}
+
+# Attributes an enrolment sets and an amendment may change, with their value on enrolment.
+PERSON_ATTRIBUTES = ("name", "name_kana", "birth_date", "sex")
+INSURED_ATTRIBUTES = ("standard_monthly_remuneration", "resident_tax_exempt", "income_declared_low")
+AMENDABLE = frozenset(PERSON_ATTRIBUTES + INSURED_ATTRIBUTES + ("coverage_ends_on",))
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The unchanging part of a member: who they are in the family and the 記号・番号・枝番."""
+
+    member_id: int
+    family_id: int  # the insured's member_id
+    relationship: Relationship
+    symbol: str
+    number: str
+    branch: str
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """登録: one change entered into the core system, dated twice (see module docstring)."""
+
+    seq: int  # order of entry; breaks ties between registrations of the same days
+    member_id: int
+    kind: Kind
+    effective_on: date
+    registered_on: date
+    publish_on: date
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Certification:
+    """認定 in force: an approved limit category (オ, 低所得Ⅱ・Ⅰ) or a 特定疾病."""
+
+    kind: str  # "limit" | "limit_reduction" | "specific_disease"
+    valid_from: date
+    valid_until: date | None
+    category_code: str | None = None
+    disease: str | None = None
+    limit_yen: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Loss:
+    """資格喪失: the first day not covered, its cause, and whether it follows by itself from data
+    already registered (75th birthday, end of a known coverage) rather than from a 喪失届."""
+
+    on: date
+    reason: LossReason
+    scheduled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MemberState:
+    """A member on one day, as seen through one `FamilyHistory`."""
+
+    identity: Identity
+    on: date
+    name: str
+    name_kana: str
+    birth_date: date
+    sex: str
+    qualified_on: date
+    loss: Loss
+    coverage_ends_on: date | None
+    insured: InsuredIncome
+    resident_tax_exempt: bool
+    my_number_registered_on: date | None
+    online_from: date | None  # R-MYNA-2 date of the My Number registration
+    certifications: tuple[Certification, ...]
+
+    @property
+    def eligible(self) -> bool:
+        """資格あり on `on`: on or after 資格取得日 and before 資格喪失日."""
+        return self.qualified_on <= self.on < self.loss.on
+
+    @property
+    def disqualified_on(self) -> date | None:
+        """資格喪失日 as a record shows it on `on`: a registered loss always, a scheduled one
+        (75th birthday, end of coverage) once it has happened."""
+        return self.loss.on if not self.loss.scheduled or self.loss.on <= self.on else None
+
+    @property
+    def copay_ratio(self) -> int:
+        """一部負担金の割合 on `on`, in percent (R-RATIO-1…3)."""
+        return copay_ratio(self.birth_date, self.insured, self.on)
+
+    @property
+    def limit(self) -> LimitCategory:
+        """適用区分 on `on` (R-LIM-1), with an approved reduction category when one is in force."""
+        approved = next((c.category_code for c in self.certifications
+                         if c.kind == "limit_reduction"), None)
+        return limit_category(self.birth_date, self.insured, self.on, approved)
+
+    @property
+    def specific_diseases(self) -> tuple[Certification, ...]:
+        """特定疾病 approvals in force on `on` (R-SPD-1)."""
+        return tuple(c for c in self.certifications if c.kind == "specific_disease")
+
+
+class FamilyHistory:
+    """The registrations of one family (記号・番号): the bitemporal record of its members."""
+
+    def __init__(self, identities: Iterable[Identity], registrations: Iterable[Registration]):
+        self.identities = {i.member_id: i for i in identities}
+        self.registrations = tuple(sorted(registrations, key=lambda r: r.seq))
+
+    def _filtered(self, keep) -> FamilyHistory:
+        return FamilyHistory(self.identities.values(), filter(keep, self.registrations))
+
+    def known_by(self, day: date) -> FamilyHistory:
+        """The history as the society knew it at the end of `day` (transaction time)."""
+        return self._filtered(lambda r: r.registered_on <= day)
+
+    def published_by(self, day: date) -> FamilyHistory:
+        """What online verification had received by `day` (R-MYNA-2, R-MYNA-4)."""
+        return self._filtered(lambda r: r.publish_on <= day)
+
+    def of(self, member_id: int) -> list[Registration]:
+        return [r for r in self.registrations if r.member_id == member_id]
+
+    def state(self, member_id: int, on: date) -> MemberState | None:
+        """The member on `on` by this history; None when their enrolment is not in it."""
+        own = self.of(member_id)
+        enrolment = next((r for r in own if r.kind is Kind.ENROLMENT), None)
+        if enrolment is None:
+            return None
+        identity = self.identities[member_id]
+        attributes = _attributes_on(enrolment, own, on)
+        insured = attributes if identity.relationship is Relationship.INSURED else \
+            self._insured_attributes(identity.family_id, on)
+        my_number = [r for r in own if r.kind is Kind.MY_NUMBER
+                     or (r.kind is Kind.ENROLMENT and r.data.get("with_my_number"))]
+        first_my_number = min(my_number, key=lambda r: (r.registered_on, r.seq), default=None)
+        return MemberState(
+            identity=identity, on=on,
+            name=attributes["name"], name_kana=attributes["name_kana"],
+            birth_date=attributes["birth_date"], sex=attributes["sex"],
+            qualified_on=enrolment.effective_on,
+            loss=self._loss(member_id),
+            coverage_ends_on=attributes.get("coverage_ends_on"),
+            insured=_insured_income(insured),
+            resident_tax_exempt=bool(insured.get("resident_tax_exempt")),
+            my_number_registered_on=first_my_number.registered_on if first_my_number else None,
+            online_from=first_my_number.publish_on if first_my_number else None,
+            certifications=_certifications_on(own, on),
+        )
+
+    def visible_state(self, member_id: int, service_date: date) -> MemberState | None:
+        """What online verification answers for the member on `service_date` (R-MYNA-3, -4):
+        None unless a registration of their My Number has been published by then."""
+        state = self.published_by(service_date).state(member_id, service_date)
+        return state if state is not None and state.my_number_registered_on else None
+
+    def _insured_attributes(self, family_id: int, on: date) -> Mapping[str, Any]:
+        own = self.of(family_id)
+        enrolment = next(r for r in own if r.kind is Kind.ENROLMENT)
+        return _attributes_on(enrolment, own, on)
+
+    def _loss(self, member_id: int) -> Loss:
+        """The earliest of a registered loss, the 75th birthday, the day after a known coverage
+        end and, for a dependent, the insured's loss. Uses the latest attribute values: a loss is
+        a fact about the whole timeline, not about one day."""
+        own = self.of(member_id)
+        enrolment = next(r for r in own if r.kind is Kind.ENROLMENT)
+        attributes = _attributes_on(enrolment, own, date.max)
+        causes = [Loss(late_elderly_from(attributes["birth_date"]), LossReason.LATE_ELDERLY, True)]
+        registered = [r for r in own if r.kind is Kind.DISQUALIFICATION]
+        if registered:
+            latest = registered[-1]
+            causes.append(Loss(latest.effective_on, LossReason(latest.data["reason"]), False))
+        if attributes.get("coverage_ends_on"):
+            causes.append(Loss(attributes["coverage_ends_on"] + timedelta(days=1),
+                               LossReason.COVERAGE_END, True))
+        identity = self.identities[member_id]
+        if identity.relationship is Relationship.DEPENDENT:
+            insured = self._loss(identity.family_id)
+            causes.append(Loss(insured.on, LossReason.INSURED_LOST, insured.scheduled))
+        return min(causes, key=lambda loss: (loss.on, loss.scheduled))
+
+
+def _attributes_on(enrolment: Registration, own: Sequence[Registration], on: date) -> dict[str, Any]:
+    """Attribute values on `on`: the enrolment's, overridden by amendments in force, applied in
+    order of effect and, for the same day, of entry (a later correction wins)."""
+    values = dict(enrolment.data)
+    amendments = sorted((r for r in own if r.kind is Kind.AMENDMENT and r.effective_on <= on),
+                        key=lambda r: (r.effective_on, r.seq))
+    for amendment in amendments:
+        values.update(amendment.data)
+    return values
+
+
+def _insured_income(attributes: Mapping[str, Any]) -> InsuredIncome:
+    return InsuredIncome(birth_date=attributes["birth_date"],
+                         standard_monthly_remuneration=attributes.get("standard_monthly_remuneration") or 0,
+                         income_declared_low=bool(attributes.get("income_declared_low")))
+
+
+def _certifications_on(own: Sequence[Registration], on: date) -> tuple[Certification, ...]:
+    in_force = []
+    for r in own:
+        if r.kind is Kind.CERTIFICATION and r.effective_on <= on and (
+                r.data.get("valid_until") is None or on <= r.data["valid_until"]):
+            in_force.append(Certification(valid_from=r.effective_on, **r.data))
+    return tuple(in_force)
+
+
+# ------------------------------------------------------------------ checks before registering
+
+def check_enrolment(birth_date: date, qualified_on: date, insured: MemberState | None) -> None:
+    """資格取得届 / 被扶養者異動届 checks: covered from birth at the earliest, never from the 75th
+    birthday (R-RATIO-4), and a dependent only while their insured is eligible."""
+    if qualified_on < birth_date:
+        raise DomainError("invalid_period", "資格取得日が生年月日より前になっています", "qualified_on")
+    if qualified_on >= late_elderly_from(birth_date):
+        raise DomainError("late_elderly", "75歳以上の方は後期高齢者医療制度の対象のため加入できません",
+                          "birth_date")
+    if insured is not None and not insured.eligible:
+        raise DomainError("insured_not_eligible",
+                          "被扶養者の資格取得日に被保険者の資格がありません", "qualified_on")
+
+
+def check_disqualification(state: MemberState, disqualified_on: date,
+                           already_registered: bool) -> None:
+    """資格喪失届 checks: after the 資格取得日, and only one registered loss per member."""
+    if disqualified_on <= state.qualified_on:
+        raise DomainError("invalid_period", "資格喪失日は資格取得日より後の日付にしてください",
+                          "disqualified_on")
+    if already_registered:
+        raise DomainError("already_disqualified", "この方の資格喪失は登録済みです", status=409)
+
+
+def my_number_in_use(holders: Iterable[MemberState], qualified_on: date) -> bool:
+    """R-NUM-2 / duplicates: another record with the same 個人番号 is still eligible on or after
+    the new record's 資格取得日 (a re-enrolment after a loss is allowed)."""
+    return any(holder.loss.on > qualified_on for holder in holders)

@@ -1,0 +1,130 @@
+"""The HTTP API (API.md): thin routes that turn requests into use-case calls."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+
+from ...service_layer import commands, members, myna, society
+from ...service_layer.auth import Actor, Role
+from ...service_layer.context import Context
+from . import problems
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FacilityIn(Body):
+    code: str = Field(max_length=20)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TokenIn(Body):
+    role: Role
+    subject: str = Field(min_length=1, max_length=100)
+
+
+class CardIn(Body):
+    my_number: str = Field(max_length=30)
+    card_id: str = Field(min_length=4, max_length=32, pattern=r"^[0-9A-Za-z]+$")
+    certificate_expires_on: date
+
+
+class InsuranceRegistrationIn(Body):
+    registered_on: date | None = None
+
+
+class MemberPage(BaseModel):
+    items: list[members.MemberView]
+    total: int
+
+
+def create_app(ctx: Context) -> FastAPI:
+    app = FastAPI(title="shikaku API", version="1", docs_url="/api/docs",
+                  openapi_url="/api/openapi.json", redoc_url=None,
+                  description="健康保険組合の資格管理・オンライン資格確認・資格確認書 (API.md)")
+    problems.install(app)
+
+    def actor(request: Request,
+              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+        found = society.authenticate(ctx, credentials.credentials if credentials else None,
+                                     request.client.host if request.client else None)
+        if found is None:
+            raise HTTPException(401, "有効なアクセストークンが必要です",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return found
+
+    Who = Annotated[Actor, Depends(actor)]
+    AsOf = Annotated[date | None, Query(description="この日現在 (既定: 今日)")]
+    api = APIRouter(prefix="/api/v1")
+
+    @api.get("/health", tags=["society"])
+    def health() -> dict:
+        return {"status": "ok"}
+
+    @api.get("/insurer", tags=["society"])
+    def insurer(who: Who) -> dict:
+        return society.insurer(ctx, who)
+
+    @api.post("/facilities", status_code=201, tags=["facilities"])
+    def add_facility(body: FacilityIn, who: Who) -> dict:
+        return society.add_facility(ctx, who, body.code, body.name)
+
+    @api.post("/tokens", status_code=201, tags=["society"])
+    def issue_token(body: TokenIn, who: Who) -> dict:
+        return {"role": body.role, "subject": body.subject,
+                "token": society.issue_token(ctx, who, body.role, body.subject)}
+
+    @api.post("/members", status_code=201, tags=["members"])
+    def enrol(body: commands.Enrolment, who: Who) -> members.MemberView:
+        return members.enrol(ctx, who, body)
+
+    @api.get("/members", tags=["members"])
+    def list_members(who: Who, as_of: AsOf = None, symbol: Annotated[str | None, Query(max_length=16)] = None,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> MemberPage:
+        items, total = members.list_members(ctx, who, symbol=symbol, limit=limit, offset=offset,
+                                            as_of=as_of)
+        return MemberPage(items=items, total=total)
+
+    @api.get("/members/{member_id}", tags=["members"])
+    def get_member(member_id: str, who: Who, as_of: AsOf = None) -> members.MemberView:
+        return members.get_member(ctx, who, member_id, as_of)
+
+    @api.put("/members/{member_id}/my-number", tags=["members"])
+    def register_my_number(member_id: str, body: commands.MyNumberRegistration,
+                           who: Who) -> members.MemberView:
+        return members.register_my_number(ctx, who, member_id, body)
+
+    @api.post("/members/{member_id}/disqualification", tags=["members"])
+    def disqualify(member_id: str, body: commands.Disqualification, who: Who) -> members.MemberView:
+        return members.disqualify(ctx, who, member_id, body)
+
+    @api.patch("/members/{member_id}", tags=["members"])
+    def amend(member_id: str, body: commands.Amendment, who: Who) -> members.MemberView:
+        return members.amend(ctx, who, member_id, body)
+
+    @api.post("/members/{member_id}/legacy-cards", status_code=201, tags=["members"])
+    def add_legacy_card(member_id: str, body: commands.LegacyCard, who: Who) -> dict:
+        return members.add_legacy_card(ctx, who, member_id, body)
+
+    @api.post("/myna/cards", status_code=201, tags=["myna"])
+    def add_card(body: CardIn, who: Who) -> dict:
+        return myna.add_card(ctx, who, body.my_number, body.card_id, body.certificate_expires_on)
+
+    @api.post("/myna/cards/{card_id}/insurance-registration", status_code=201, tags=["myna"])
+    def register_card(card_id: str, body: InsuranceRegistrationIn, who: Who) -> dict:
+        return myna.register_for_insurance(ctx, who, card_id, body.registered_on or ctx.today())
+
+    @api.delete("/myna/cards/{card_id}/insurance-registration", tags=["myna"])
+    def cancel_card(card_id: str, who: Who, cancelled_on: AsOf = None) -> dict:
+        return myna.cancel_insurance_registration(ctx, who, card_id, cancelled_on or ctx.today())
+
+    app.include_router(api)
+    return app

@@ -1,0 +1,86 @@
+"""RFC 9457 problem+json for every error, with a stable `code` and Japanese messages. Never a
+traceback, never the rejected input (it may be a 個人番号)."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ...domain.errors import DomainError
+
+log = logging.getLogger("shikaku.api")
+
+PROBLEM = "application/problem+json"
+
+_TITLES = {400: "不正なリクエストです", 401: "認証が必要です", 403: "権限がありません",
+           404: "見つかりません", 405: "このメソッドは使えません", 409: "現在の状態と矛盾します",
+           422: "入力内容に誤りがあります", 500: "内部エラーが発生しました"}
+
+# Japanese messages for the shape errors pydantic reports, by its error type.
+_MESSAGES = {
+    "missing": "必須項目です",
+    "date_from_datetime_parsing": "日付が正しくありません（YYYY-MM-DD）",
+    "date_parsing": "日付が正しくありません（YYYY-MM-DD）",
+    "date_type": "日付が正しくありません（YYYY-MM-DD）",
+    "string_too_short": "入力してください",
+    "string_too_long": "文字数が上限を超えています",
+    "string_type": "文字列で入力してください",
+    "int_parsing": "整数で入力してください",
+    "int_type": "整数で入力してください",
+    "int_from_float": "整数で入力してください",
+    "bool_parsing": "true または false で指定してください",
+    "bool_type": "true または false で指定してください",
+    "greater_than_equal": "値が小さすぎます",
+    "less_than_equal": "値が大きすぎます",
+    "literal_error": "指定できる値ではありません",
+    "enum": "指定できる値ではありません",
+    "extra_forbidden": "この項目は指定できません",
+    "json_invalid": "JSON の形式が正しくありません",
+    "model_attributes_type": "JSON オブジェクトで送信してください",
+    "dict_type": "JSON オブジェクトで送信してください",
+}
+
+
+def problem(status: int, code: str, detail: str, errors: list[dict] | None = None,
+            headers: dict | None = None) -> JSONResponse:
+    body = {"type": f"https://shikaku.example/problems/{code}", "title": _TITLES.get(status, "エラー"),
+            "status": status, "detail": detail, "code": code}
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError):
+        errors = [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None
+        return problem(exc.status, exc.code, exc.message, errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError):
+        errors = [{"field": _field(tuple(e.get("loc", ()))), "code": e.get("type", "invalid"),
+                   "message": _MESSAGES.get(e.get("type", ""), "入力内容が正しくありません")}
+                  for e in exc.errors()]
+        code = "invalid_json" if any(e["code"] == "json_invalid" for e in errors) else "validation_error"
+        return problem(422, code, "入力内容に誤りがあります。各項目のメッセージをご確認ください", errors)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException):
+        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() \
+            else _TITLES.get(exc.status_code, "エラー")
+        return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception):
+        log.error("unexpected error", exc_info=exc)
+        return problem(500, "internal_error", "内部エラーが発生しました。時間をおいて再度お試しください")

@@ -1,0 +1,115 @@
+"""The `shikaku` command: init, serve, demo and batch work. Thin: every rule is in the core."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from ..adapters.db.engine import migrate
+from ..adapters.vault import ensure_key_file
+from ..domain.errors import DomainError
+from ..service_layer import society
+from ..service_layer.auth import Actor, Role
+from .bootstrap import DB_ENV, build_context, database_url
+
+app = typer.Typer(help="shikaku — 健康保険組合の資格管理", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+token_app = typer.Typer(help="API トークン", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+console = Console()
+err = Console(stderr=True)
+
+Db = Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL (sqlite:///… or postgresql+psycopg://…)")]
+CLI_ACTOR = Actor(Role.ADMIN, "cli")
+
+
+def _fail(exc: DomainError) -> None:
+    err.print(f"[red]エラー[/red] ({exc.code}): {exc.message}")
+    raise typer.Exit(2)
+
+
+def initialise(db_url: str, insurer_number: str, insurer_name: str):
+    """Creates or migrates the schema and records the society; returns the context."""
+    ensure_key_file()
+    ctx = build_context(db_url)
+    migrate(ctx.engine)
+    society.initialise(ctx, insurer_number, insurer_name)
+    return ctx
+
+
+@app.command()
+def init(db: Db = None,
+         insurer_number: Annotated[str, typer.Option(help="保険者番号 (8 digits)")] = ...,
+         insurer_name: Annotated[str, typer.Option(help="保険者名称")] = ...):
+    """スキーマを作成・更新し、保険者を登録します (安全に再実行できます)."""
+    try:
+        initialise(database_url(db), insurer_number, insurer_name)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"初期化しました: {insurer_name} ({insurer_number})")
+
+
+def run_server(db_url: str, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    ctx = build_context(db_url)
+    try:
+        society.check_key(ctx)
+    except DomainError as exc:
+        _fail(exc)
+    if workers > 1:
+        os.environ[DB_ENV] = db_url
+        uvicorn.run("shikaku.entrypoints.api.asgi:app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", access_log=False)
+        return
+    from .api.app import create_app
+    uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
+def serve(db: Db = None, host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=16)] = 1):
+    """Web 画面と API を提供します."""
+    console.print(f"http://{host}:{port}/ で待ち受けます (API 文書: /api/docs)")
+    run_server(database_url(db), host, port, workers)
+
+
+@token_app.command("add")
+def token_add(role: Annotated[Role, typer.Option(help="admin, supervisor, clerk, auditor, facility")],
+              subject: Annotated[str, typer.Option(help="利用者名・医療機関コード")], db: Db = None):
+    """API トークンを発行します (表示は一度だけ)."""
+    ctx = build_context(database_url(db))
+    console.print(society.issue_token(ctx, CLI_ACTOR, role, subject))
+
+
+@app.command()
+def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
+         db: Db = None, no_serve: Annotated[bool, typer.Option("--no-serve")] = False,
+         host: str = "127.0.0.1", port: int = 8000, seed: int = 20251202):
+    """デモ用の健康保険組合を生成して提供します."""
+    from ..demo.generator import DEMO_INSURER_NAME, DEMO_INSURER_NUMBER, generate
+
+    db_url = db or "sqlite:///var/demo.db"
+    ctx = initialise(db_url, DEMO_INSURER_NUMBER, DEMO_INSURER_NAME)
+    summary = generate(ctx, members=members, seed=seed, console=console)
+    tokens = {role: society.issue_token(ctx, CLI_ACTOR, role, f"demo-{role.value}")
+              for role in (Role.ADMIN, Role.SUPERVISOR, Role.CLERK, Role.AUDITOR)}
+    console.print(summary)
+    console.print("\n[bold]サインイン用トークン[/bold] (Authorization: Bearer …)")
+    for role, token in tokens.items():
+        console.print(f"  {role.value:<10} {token}")
+    console.print(f"\n例: curl -H 'Authorization: Bearer {tokens[Role.ADMIN]}' "
+                  f"'http://{host}:{port}/api/v1/members?limit=5'")
+    if not no_serve:
+        console.print(f"\nhttp://{host}:{port}/api/docs で API を試せます。Ctrl+C で終了します。")
+        run_server(db_url, host, port, 1)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,66 @@
+"""Who may do what: roles and permissions, enforced in the service layer so that every entry
+point (API, web pages, CLI) gets the same answer."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..domain.errors import DomainError
+
+
+class Role(StrEnum):
+    """利用者の役割."""
+
+    ADMIN = "admin"  # システム管理者
+    SUPERVISOR = "supervisor"  # 業務責任者: may override refusals
+    CLERK = "clerk"  # 担当者
+    AUDITOR = "auditor"  # 監査: reads, never writes
+    FACILITY = "facility"  # 医療機関等: verification only
+    MEMBER = "member"  # 加入者: their own data only
+
+
+STAFF = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CLERK, Role.AUDITOR})
+STAFF_WRITERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CLERK})
+
+
+class Permission(StrEnum):
+    SOCIETY_READ = "society.read"
+    FACILITIES_WRITE = "facilities.write"
+    TOKENS_WRITE = "tokens.write"
+    MEMBERS_READ = "members.read"
+    MEMBERS_WRITE = "members.write"
+    NATIONAL_WRITE = "national.write"  # the national side's facts (cards, 利用登録), modelled here
+    AUDIT_READ = "audit.read"
+    VERIFY = "verify"
+
+
+PERMISSIONS: dict[Permission, frozenset[Role]] = {
+    Permission.SOCIETY_READ: STAFF | {Role.FACILITY},
+    Permission.FACILITIES_WRITE: frozenset({Role.ADMIN}),
+    Permission.TOKENS_WRITE: frozenset({Role.ADMIN}),
+    Permission.MEMBERS_READ: STAFF,
+    Permission.MEMBERS_WRITE: STAFF_WRITERS,
+    Permission.NATIONAL_WRITE: frozenset({Role.ADMIN}),
+    Permission.AUDIT_READ: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Permission.VERIFY: frozenset({Role.FACILITY}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is calling: the role, a subject (user, facility code, token name) and where from."""
+
+    role: Role
+    subject: str
+    remote: str | None = None
+
+
+class Forbidden(DomainError):
+    def __init__(self):
+        super().__init__("forbidden", "この操作を行う権限がありません", status=403)
+
+
+def authorize(actor: Actor, permission: Permission) -> None:
+    """Raises `Forbidden` unless the actor's role holds the permission."""
+    if actor.role not in PERMISSIONS[permission]:
+        raise Forbidden()

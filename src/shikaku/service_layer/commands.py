@@ -1,0 +1,72 @@
+"""The inputs of the use cases, shared by the API, the web pages and the CLI. They check shape
+(types, lengths, choices); the rules (check digits, periods, refusals) are the domain's."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ..domain.registry import LossReason, Relationship
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Digits = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+Sex = Literal["male", "female"]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Enrolment(Command):
+    """資格取得届 (insured) / 被扶養者異動届 (dependent)."""
+
+    relationship: Relationship
+    insured_id: str | None = None
+    symbol: Digits | None = None
+    number: Digits | None = None
+    name: Name
+    name_kana: Name
+    birth_date: date
+    sex: Sex
+    qualified_on: date
+    registered_on: date | None = None
+    standard_monthly_remuneration: int | None = Field(default=None, ge=0)
+    resident_tax_exempt: bool = False
+    my_number: Digits | None = Field(default=None, max_length=30)
+    coverage_ends_on: date | None = None
+
+
+class MyNumberRegistration(Command):
+    """個人番号の登録 (or its correction)."""
+
+    my_number: Digits = Field(max_length=30)
+    registered_on: date | None = None
+
+
+class Disqualification(Command):
+    """資格喪失届."""
+
+    disqualified_on: date
+    registered_on: date | None = None
+    reason: LossReason
+
+
+class Amendment(Command):
+    """変更届: the changed attributes, from `effective_on`."""
+
+    name: Name | None = None
+    name_kana: Name | None = None
+    standard_monthly_remuneration: int | None = Field(default=None, ge=0)
+    resident_tax_exempt: bool | None = None
+    income_declared_low: bool | None = None
+    coverage_ends_on: date | None = None
+    effective_on: date
+    registered_on: date | None = None
+
+
+class LegacyCard(Command):
+    """A 健康保険証 issued before the transition (R-LEG-1)."""
+
+    issued_on: date
+    expires_on: date | None = None

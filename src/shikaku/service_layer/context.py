@@ -1,0 +1,61 @@
+"""What every use case needs: the database, the vault, the calendar, the policy and the clock;
+and the unit of work in which a use case loads, decides, stores and audits."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, insert
+
+from ..adapters.db.schema import audit_log
+from ..adapters.vault import Vault
+from ..domain.calendar import DEFAULT_CALENDAR, BusinessCalendar
+from ..domain.policy import DEFAULT_POLICY, Policy
+from .auth import Actor
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+
+def today_in_japan() -> date:
+    """Every date-dependent write defaults to today in Japan time (API.md)."""
+    return datetime.now(JAPAN).date()
+
+
+@dataclass
+class Context:
+    """The society's services share one of these per process."""
+
+    engine: Engine
+    vault: Vault
+    calendar: BusinessCalendar = DEFAULT_CALENDAR
+    policy: Policy = DEFAULT_POLICY
+    today: Any = field(default=today_in_japan)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """One transaction: everything a use case stores, with its audit row, or nothing."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(write=True)
+            with conn.begin():
+                yield conn
+
+    def publish_on(self, registered_on: date) -> date:
+        """R-MYNA-2: registered data reaches online verification on the second business day."""
+        return self.calendar.second_business_day_after(registered_on)
+
+
+def audit(conn: Connection, actor: Actor, action: str, target: str | None = None,
+          **detail: Any) -> None:
+    """Appends one row to the audit log (who, what, when, from where) in the caller's
+    transaction. `detail` must never carry a clear 個人番号."""
+    conn.execute(insert(audit_log).values(
+        at=datetime.now(timezone.utc), actor=actor.subject, role=actor.role.value, action=action,
+        target=target, remote=actor.remote, detail=detail))

@@ -1,0 +1,108 @@
+"""The society itself (保険者), facilities (医療機関等) and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select, update
+
+from ..adapters.db.schema import api_tokens, facilities, society
+from ..domain.errors import DomainError
+from ..domain.numbers import validate_facility_code, validate_insurer_number
+from .auth import Actor, Permission, Role, authorize
+from .context import Context, audit
+
+ADMIN_TOKEN_ENV = "SHIKAKU_ADMIN_TOKEN"
+
+
+def initialise(ctx: Context, insurer_number: str, name: str) -> None:
+    """Records the society once; a second `init` with the same insurer is a no-op, with a
+    different insurer or another vault key it is refused."""
+    number = validate_insurer_number(insurer_number)
+    with ctx.writing() as conn:
+        row = conn.execute(select(society)).first()
+        if row is None:
+            conn.execute(insert(society).values(id=1, insurer_number=number, name=name,
+                                                key_check=ctx.vault.key_check()))
+            return
+    check_key(ctx)
+    if row.insurer_number != number:
+        raise DomainError("society_mismatch",
+                          f"このデータベースは保険者番号 {row.insurer_number} で初期化済みです", status=409)
+
+
+def check_key(ctx: Context) -> None:
+    """Refuses to start with a vault key that did not initialise this database."""
+    with ctx.reading() as conn:
+        row = conn.execute(select(society.c.key_check)).first()
+    if row is None:
+        raise DomainError("not_initialised", "データベースが初期化されていません (shikaku init)", status=409)
+    if not hmac.compare_digest(row.key_check, ctx.vault.key_check()):
+        raise DomainError("wrong_key", "暗号鍵がこのデータベースのものではありません", status=409)
+
+
+def insurer(ctx: Context, actor: Actor) -> dict:
+    authorize(actor, Permission.SOCIETY_READ)
+    with ctx.reading() as conn:
+        row = conn.execute(select(society)).one()
+    return {"insurer_number": row.insurer_number, "name": row.name}
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(ctx: Context, actor: Actor, role: Role, subject: str) -> str:
+    """A new bearer token; only its hash is stored, the token is shown once."""
+    authorize(actor, Permission.TOKENS_WRITE)
+    token = secrets.token_urlsafe(32)
+    with ctx.writing() as conn:
+        _store_token(conn, token, role, subject)
+        audit(conn, actor, "token.issue", subject, role=role.value)
+    return token
+
+
+def _store_token(conn, token: str, role: Role, subject: str) -> None:
+    conn.execute(insert(api_tokens).values(token_hash=_token_hash(token), role=role.value,
+                                           subject=subject, created_at=datetime.now(timezone.utc)))
+
+
+def revoke_token(ctx: Context, actor: Actor, token: str) -> None:
+    authorize(actor, Permission.TOKENS_WRITE)
+    with ctx.writing() as conn:
+        done = conn.execute(update(api_tokens).where(api_tokens.c.token_hash == _token_hash(token),
+                                                      api_tokens.c.revoked_at.is_(None))
+                            .values(revoked_at=datetime.now(timezone.utc))).rowcount
+        if not done:
+            raise DomainError("token_not_found", "有効なトークンが見つかりません", status=404)
+        audit(conn, actor, "token.revoke", None)
+
+
+def authenticate(ctx: Context, token: str | None, remote: str | None) -> Actor | None:
+    """The actor behind a bearer token, or None. `SHIKAKU_ADMIN_TOKEN`, when set, is an admin."""
+    if not token:
+        return None
+    admin = os.environ.get(ADMIN_TOKEN_ENV)
+    if admin and hmac.compare_digest(token.encode(), admin.encode()):
+        return Actor(Role.ADMIN, "admin-token", remote)
+    with ctx.reading() as conn:
+        row = conn.execute(select(api_tokens.c.role, api_tokens.c.subject).where(
+            api_tokens.c.token_hash == _token_hash(token), api_tokens.c.revoked_at.is_(None))).first()
+    return Actor(Role(row.role), row.subject, remote) if row else None
+
+
+def add_facility(ctx: Context, actor: Actor, code: str, name: str) -> dict:
+    """Registers a 医療機関等 and hands it a token with the facility role (verification only)."""
+    authorize(actor, Permission.FACILITIES_WRITE)
+    code = validate_facility_code(code)
+    token = secrets.token_urlsafe(32)
+    with ctx.writing() as conn:
+        if conn.execute(select(facilities.c.code).where(facilities.c.code == code)).first():
+            raise DomainError("facility_exists", "この医療機関コードは登録済みです", "code", status=409)
+        conn.execute(insert(facilities).values(code=code, name=name))
+        _store_token(conn, token, Role.FACILITY, code)
+        audit(conn, actor, "facility.add", code, name=name)
+    return {"code": code, "name": name, "token": token}
