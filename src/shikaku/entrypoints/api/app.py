@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from ...service_layer import commands, members, myna, society
+from ...service_layer import audit_trail, commands, members, myna, society
 from ...service_layer.auth import Actor, Role
 from ...service_layer.context import Context
 from . import problems
@@ -125,6 +125,13 @@ def create_app(ctx: Context) -> FastAPI:
     @api.delete("/myna/cards/{card_id}/insurance-registration", tags=["myna"])
     def cancel_card(card_id: str, who: Who, cancelled_on: AsOf = None) -> dict:
         return myna.cancel_insurance_registration(ctx, who, card_id, cancelled_on or ctx.today())
+
+    @api.get("/audit-log", tags=["audit"])
+    def audit_log(who: Who, target: Annotated[str | None, Query(max_length=100)] = None,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                  offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+        items, total = audit_trail.read(ctx, who, target=target, limit=limit, offset=offset)
+        return {"items": items, "total": total}
 
     app.include_router(api)
     return app

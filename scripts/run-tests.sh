@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make test`: the project's tests and the acceptance suite, on SQLite and on PostgreSQL.
+set -euo pipefail
+shared=${1:-../shared}
+files=${2:-test_basics.py}
+PY=.venv/bin/python
+export PYTHONDONTWRITEBYTECODE=1
+
+pg_urls=()
+cleanup() { for url in "${pg_urls[@]}"; do bash scripts/pg-db.sh drop "$url" || true; done; }
+trap cleanup EXIT
+new_pg() { local url; url=$(bash scripts/pg-db.sh create); pg_urls+=("$url"); PG_URL=$url; }
+
+acceptance=()
+for f in $files; do acceptance+=("$shared/acceptance/$f"); done
+
+echo "== unit and integration tests (SQLite)"
+$PY -m pytest tests
+echo "== integration tests (PostgreSQL)"
+new_pg
+SHIKAKU_TEST_DB_URL=$PG_URL $PY -m pytest tests/integration
+echo "== acceptance (SQLite): $files"
+$PY -m pytest -p no:cacheprovider "${acceptance[@]}"
+echo "== acceptance (PostgreSQL): $files"
+new_pg
+SHIKAKU_TEST_DB_URL=$PG_URL $PY -m pytest -p no:cacheprovider "${acceptance[@]}"
