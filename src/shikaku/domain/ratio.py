@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from .age import anniversary, date_reaching_age
 
@@ -34,6 +34,11 @@ def elderly_from(birth: date) -> date:
 def late_elderly_from(birth: date) -> date:
     """The 75th birthday: the member leaves for 後期高齢者医療 on this day (資格喪失, R-RATIO-4)."""
     return anniversary(birth, 75)
+
+
+def elderly_until(birth: date) -> date:
+    """The last day as 高齢受給者: the day before the 75th birthday."""
+    return late_elderly_from(birth) - timedelta(days=1)
 
 
 def is_elderly(birth: date, on: date) -> bool:

@@ -70,3 +70,36 @@ class LegacyCard(Command):
 
     issued_on: date
     expires_on: date | None = None
+
+
+class CardVerification(Command):
+    """マイナ保険証による照会: the card on the facility's reader."""
+
+    service_date: date
+    method: Literal["myna_card"]
+    card_id: str = Field(min_length=1, max_length=32)
+    identity_check: Literal["face", "pin", "visual"]
+    limit_consent: bool = True  # given on the reader's screen with the card
+
+
+class CardDataVerification(Command):
+    """券面情報による照会: the data printed on a 資格確認書 (or a legacy card), typed in."""
+
+    service_date: date | None = None  # in a batch, the batch's date when omitted
+    method: Literal["card_info"]
+    insurer_number: Digits
+    symbol: Digits
+    number: Digits
+    branch: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2)] | None = None
+    birth_date: date
+    limit_consent: bool = False
+
+
+Verification = Annotated[CardVerification | CardDataVerification, Field(discriminator="method")]
+
+
+class VerificationBatch(Command):
+    """一括照会: up to 10,000 card-data queries for one service date."""
+
+    service_date: date
+    items: list[CardDataVerification] = Field(max_length=10_000)

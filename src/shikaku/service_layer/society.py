@@ -46,9 +46,16 @@ def check_key(ctx: Context) -> None:
 
 def insurer(ctx: Context, actor: Actor) -> dict:
     authorize(actor, Permission.SOCIETY_READ)
-    with ctx.reading() as conn:
-        row = conn.execute(select(society)).one()
-    return {"insurer_number": row.insurer_number, "name": row.name}
+    return dict(insurer_record(ctx))
+
+
+def insurer_record(ctx: Context) -> dict:
+    """保険者番号 and 保険者名称, read once per process (they never change after `init`)."""
+    if ctx.insurer is None:
+        with ctx.reading() as conn:
+            row = conn.execute(select(society)).one()
+        ctx.insurer = {"insurer_number": row.insurer_number, "name": row.name}
+    return ctx.insurer
 
 
 def _token_hash(token: str) -> str:

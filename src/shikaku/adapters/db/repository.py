@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterable, Mapping
 
+import orjson
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.myna import MynaCard
 from ...domain.registry import FamilyHistory, Identity, Kind, Registration, Relationship
-from .schema import members, myna_cards, registrations, symbols
+from .schema import family_snapshots, members, myna_cards, registrations, symbols
 
 # Registration data is JSON; these keys hold dates.
 _DATE_KEYS = frozenset({"birth_date", "coverage_ends_on", "valid_until"})
@@ -24,35 +25,53 @@ def _decode(data: Mapping[str, Any]) -> dict[str, Any]:
             for k, v in data.items()}
 
 
-def _identity(row) -> Identity:
-    return Identity(member_id=row.id, family_id=row.family_id,
-                    relationship=Relationship(row.relationship), symbol=row.symbol,
-                    number=row.number, branch=row.branch)
-
-
-def _registration(row) -> Registration:
-    return Registration(seq=row.seq, member_id=row.member_id, kind=Kind(row.kind),
-                        effective_on=row.effective_on, registered_on=row.registered_on,
-                        publish_on=row.publish_on, data=_decode(row.data))
-
-
 _IDENTITY_COLUMNS = (members.c.id, members.c.family_id, members.c.relationship,
                      members.c.symbol, members.c.number, members.c.branch)
 
 
+def _dialect(conn: Connection):
+    return sqlite if conn.dialect.name == "sqlite" else postgresql
+
+
+def refresh_snapshot(conn: Connection, family_id: int) -> None:
+    """Rewrites a family's snapshot (the read model every view folds) from the source tables.
+    Called by every write to the family, in the writer's transaction."""
+    identities = [[row.id, row.family_id, row.relationship, row.symbol, row.number, row.branch]
+                  for row in conn.execute(select(*_IDENTITY_COLUMNS)
+                                          .where(members.c.family_id == family_id))]
+    regs = [[row.seq, row.member_id, row.kind, row.effective_on.isoformat(),
+             row.registered_on.isoformat(), row.publish_on.isoformat(), row.data]
+            for row in conn.execute(select(registrations)
+                                    .where(registrations.c.family_id == family_id))]
+    payload = snapshot_payload(identities, regs)
+    statement = _dialect(conn).insert(family_snapshots).values(family_id=family_id, payload=payload)
+    conn.execute(statement.on_conflict_do_update(index_elements=["family_id"],
+                                                 set_={"payload": payload}))
+
+
+def snapshot_payload(identities: list[list], regs: list[list]) -> str:
+    """The stored form of a family: identities and registrations (data with ISO dates)."""
+    return orjson.dumps({"i": identities, "r": regs}).decode()
+
+
+def family_from_snapshot(payload: str | bytes) -> FamilyHistory:
+    parsed = orjson.loads(payload)
+    identities = [Identity(member_id=i[0], family_id=i[1], relationship=Relationship(i[2]),
+                           symbol=i[3], number=i[4], branch=i[5]) for i in parsed["i"]]
+    regs = [Registration(seq=r[0], member_id=r[1], kind=Kind(r[2]),
+                         effective_on=date.fromisoformat(r[3]), registered_on=date.fromisoformat(r[4]),
+                         publish_on=date.fromisoformat(r[5]), data=_decode(r[6]))
+            for r in parsed["r"]]
+    return FamilyHistory(identities, regs)
+
+
 def load_families(conn: Connection, family_ids: Iterable[int]) -> dict[int, FamilyHistory]:
-    """The histories of the given families, two queries whatever their number."""
+    """The histories of the given families, in one query whatever their number."""
     ids = sorted(set(family_ids))
     if not ids:
         return {}
-    identities: dict[int, list[Identity]] = {i: [] for i in ids}
-    for row in conn.execute(select(*_IDENTITY_COLUMNS).where(members.c.family_id.in_(ids))):
-        identities[row.family_id].append(_identity(row))
-    regs: dict[int, list[Registration]] = {i: [] for i in ids}
-    for row in conn.execute(select(registrations).where(registrations.c.family_id.in_(ids))
-                            .order_by(registrations.c.seq)):
-        regs[row.family_id].append(_registration(row))
-    return {i: FamilyHistory(identities[i], regs[i]) for i in ids}
+    rows = conn.execute(select(family_snapshots).where(family_snapshots.c.family_id.in_(ids)))
+    return {row.family_id: family_from_snapshot(row.payload) for row in rows}
 
 
 def load_family(conn: Connection, family_id: int) -> FamilyHistory:
@@ -74,12 +93,12 @@ def add_registration(conn: Connection, *, family_id: int, member_id: int, kind: 
     conn.execute(insert(registrations).values(
         family_id=family_id, member_id=member_id, kind=kind.value, effective_on=effective_on,
         registered_on=registered_on, publish_on=publish_on, data=_encode(data)))
+    refresh_snapshot(conn, family_id)
 
 
 def next_number(conn: Connection, symbol: str, given: int | None) -> int:
     """Hands out the next 番号 of a 記号, or records a given one so it is never handed out."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    conn.execute(dialect.insert(symbols).values(symbol=symbol, last_number=0)
+    conn.execute(_dialect(conn).insert(symbols).values(symbol=symbol, last_number=0)
                  .on_conflict_do_nothing(index_elements=["symbol"]))
     if given is None:
         return conn.execute(update(symbols).where(symbols.c.symbol == symbol)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (JSON, BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, String, Table, UniqueConstraint)
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -59,6 +59,24 @@ registrations = Table(
     Column("registered_on", Date, nullable=False),
     Column("publish_on", Date, nullable=False, index=True),
     Column("data", JSON, nullable=False),
+)
+
+family_snapshots = Table(
+    "family_snapshots", metadata,  # the published view's read model: a family's whole history
+    Column("family_id", Id, primary_key=True),
+    Column("payload", Text, nullable=False),  # JSON: identities and registrations
+)
+
+access_log = Table(
+    "access_log", metadata,  # every online verification (照会履歴), append-only
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("facility_code", String(10), nullable=False),
+    Column("method", String(12), nullable=False),
+    Column("identity_check", String(8), nullable=True),
+    Column("service_date", Date, nullable=False),
+    Column("validity_code", String(1), nullable=False),
+    Column("member_id", Id, nullable=True, index=True),
 )
 
 legacy_cards = Table(

@@ -1,5 +1,6 @@
 """The HTTP API (API.md): thin routes that turn requests into use-case calls."""
 
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated
 
@@ -8,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from ...service_layer import audit_trail, commands, members, myna, society
+from ...service_layer import audit_trail, commands, members, myna, society, verification
 from ...service_layer.auth import Actor, Role
 from ...service_layer.context import Context
 from . import problems
@@ -46,7 +47,12 @@ class MemberPage(BaseModel):
 
 
 def create_app(ctx: Context) -> FastAPI:
-    app = FastAPI(title="shikaku API", version="1", docs_url="/api/docs",
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        ctx.access_log.flush()
+
+    app = FastAPI(lifespan=lifespan, title="shikaku API", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None,
                   description="健康保険組合の資格管理・オンライン資格確認・資格確認書 (API.md)")
     problems.install(app)
@@ -125,6 +131,20 @@ def create_app(ctx: Context) -> FastAPI:
     @api.delete("/myna/cards/{card_id}/insurance-registration", tags=["myna"])
     def cancel_card(card_id: str, who: Who, cancelled_on: AsOf = None) -> dict:
         return myna.cancel_insurance_registration(ctx, who, card_id, cancelled_on or ctx.today())
+
+    @api.get("/members/{member_id}/access-log", tags=["members"])
+    def access_log(member_id: str, who: Who, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                   offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+        items, total = verification.access_history(ctx, who, member_id, limit, offset)
+        return {"items": items, "total": total}
+
+    @api.post("/verifications", tags=["verification"])
+    def verify(body: commands.Verification, who: Who) -> dict:
+        return verification.verify(ctx, who, body)
+
+    @api.post("/verification-batches", tags=["verification"])
+    def verify_batch(body: commands.VerificationBatch, who: Who) -> dict:
+        return {"results": verification.verify_batch(ctx, who, body)}
 
     @api.get("/audit-log", tags=["audit"])
     def audit_log(who: Who, target: Annotated[str | None, Query(max_length=100)] = None,

@@ -1,0 +1,146 @@
+"""オンライン資格確認 for facilities: answers from the published view only (R-MYNA-2…4), logs
+every query (照会履歴), and never returns a 個人番号, an address or another family member."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable
+
+from sqlalchemy import Connection, select
+
+from ..adapters.db import repository as repo
+from ..adapters.db.schema import access_log, family_snapshots, members, myna_cards
+from ..domain.errors import DomainError
+from ..domain.myna import card_works
+from ..domain.numbers import normalize_digits, validate_insurer_number
+from ..domain.ratio import elderly_from, elderly_until, is_elderly, preschool_until
+from ..domain.registry import MemberState, Relationship
+from ..domain.verification import Validity, Verdict, by_card_data, by_person
+from . import commands, society
+from .auth import Actor, Permission, authorize
+from .context import Context
+
+_RELATIONSHIP_CODES = {Relationship.INSURED: "1", Relationship.DEPENDENT: "2"}
+
+_RECORDS = (select(members.c.id, members.c.my_number_hash, family_snapshots.c.payload)
+            .join(family_snapshots, family_snapshots.c.family_id == members.c.family_id))
+
+
+def _visible(rows: Iterable, on: date) -> list[tuple[MemberState, str | None]]:
+    """The visible states of the given member rows on `on`, with their My Number hash."""
+    found = []
+    for row in rows:
+        state = repo.family_from_snapshot(row.payload).visible_state(row.id, on)
+        if state is not None:
+            found.append((state, row.my_number_hash))
+    return found
+
+
+def _same_person(conn: Connection, digest: str | None, member_id: int, on: date) -> list[MemberState]:
+    if digest is None:
+        return []
+    rows = conn.execute(_RECORDS.where(members.c.my_number_hash == digest, members.c.id != member_id))
+    return [state for state, _ in _visible(rows, on)]
+
+
+def _by_card_data(conn: Connection, insurer_number: str, query: commands.CardDataVerification,
+                  on: date) -> Verdict:
+    if validate_insurer_number(query.insurer_number) != insurer_number:
+        return Verdict(Validity.NOT_FOUND, None)
+    where = [members.c.symbol == normalize_digits(query.symbol),
+             members.c.number == normalize_digits(query.number)]
+    if query.branch:
+        where.append(members.c.branch == normalize_digits(query.branch).zfill(2))
+    matches = [(s, h) for s, h in _visible(conn.execute(_RECORDS.where(*where)), on)
+               if s.birth_date == query.birth_date]
+    same_person = _same_person(conn, matches[0][1], matches[0][0].identity.member_id, on) \
+        if len(matches) == 1 and not matches[0][0].eligible else []
+    return by_card_data([s for s, _ in matches], same_person)
+
+
+def _by_card(conn: Connection, query: commands.CardVerification, on: date) -> Verdict:
+    card = conn.execute(select(myna_cards).where(myna_cards.c.card_id == query.card_id)).first()
+    if card is None or not card_works(repo.card(card), on):
+        return Verdict(Validity.NOT_FOUND, None)
+    rows = conn.execute(_RECORDS.where(members.c.my_number_hash == card.my_number_hash))
+    return by_person([state for state, _ in _visible(rows, on)])
+
+
+def _answer(insurer: dict, verdict: Verdict, on: date, limit_consent: bool) -> dict:
+    body = {"validity": verdict.validity.word, "validity_code": verdict.validity.code,
+            "copay_ratio": None, "preschool": None, "elderly": None, "limit": None,
+            "specific_diseases": []}
+    state = verdict.state
+    if state is None:
+        return body
+    identity = state.identity
+    body["member"] = {
+        "insurer_number": insurer["insurer_number"], "insurer_name": insurer["name"],
+        "symbol": identity.symbol, "number": identity.number, "branch": identity.branch,
+        "relationship_code": _RELATIONSHIP_CODES[identity.relationship],
+        "name": state.name, "name_kana": state.name_kana, "birth_date": state.birth_date,
+        "sex": state.sex, "qualified_on": state.qualified_on, "disqualified_on": state.disqualified_on}
+    if verdict.validity is not Validity.VALID:
+        return body
+    body["copay_ratio"] = state.copay_ratio
+    body["preschool"] = on <= preschool_until(state.birth_date)
+    if is_elderly(state.birth_date, on):
+        body["elderly"] = {"ratio": state.copay_ratio, "valid_from": elderly_from(state.birth_date),
+                           "valid_until": elderly_until(state.birth_date)}
+    if limit_consent:
+        body["limit"] = {"code": state.limit.code, "label": state.limit.label}
+    body["specific_diseases"] = [
+        {"code": c.disease, "limit_yen": c.limit_yen, "valid_from": c.valid_from,
+         "valid_until": c.valid_until} for c in state.specific_diseases]
+    return body
+
+
+def _decide(ctx: Context, conn: Connection, query, on: date) -> Verdict:
+    if isinstance(query, commands.CardVerification):
+        return _by_card(conn, query, on)
+    return _by_card_data(conn, society.insurer_record(ctx)["insurer_number"], query, on)
+
+
+def _log(ctx: Context, actor: Actor, query, on: date, verdict: Verdict) -> None:
+    ctx.access_log.record(actor.subject, query.method, getattr(query, "identity_check", None), on,
+                          verdict.validity.code,
+                          verdict.state.identity.member_id if verdict.state else None)
+
+
+def verify(ctx: Context, actor: Actor, query: commands.CardVerification | commands.CardDataVerification) -> dict:
+    """One online verification for `query.service_date`."""
+    authorize(actor, Permission.VERIFY)
+    if query.service_date is None:
+        raise DomainError("missing_field", "この項目は必須です", "service_date")
+    with ctx.reading() as conn:
+        verdict = _decide(ctx, conn, query, query.service_date)
+    _log(ctx, actor, query, query.service_date, verdict)
+    return _answer(society.insurer_record(ctx), verdict, query.service_date,
+                   query.limit_consent)
+
+
+def verify_batch(ctx: Context, actor: Actor, batch: commands.VerificationBatch) -> list[dict]:
+    """一括照会: the answers in the order of the items."""
+    authorize(actor, Permission.VERIFY)
+    insurer = society.insurer_record(ctx)
+    results = []
+    with ctx.reading() as conn:
+        for item in batch.items:
+            on = item.service_date or batch.service_date
+            verdict = _decide(ctx, conn, item, on)
+            _log(ctx, actor, item, on, verdict)
+            results.append(_answer(insurer, verdict, on, item.limit_consent))
+    return results
+
+
+def access_history(ctx: Context, actor: Actor, member_id: str, limit: int = 100,
+                   offset: int = 0) -> tuple[list[dict], int]:
+    """照会履歴 of one member, newest first (who verified them, when, how, with what result)."""
+    authorize(actor, Permission.MEMBERS_READ)
+    if not member_id.isdigit():
+        raise DomainError("member_not_found", "該当する加入者が見つかりません", status=404)
+    ctx.access_log.flush()
+    query = select(access_log).where(access_log.c.member_id == int(member_id))
+    with ctx.reading() as conn:
+        total = repo.count(conn, query)
+        rows = conn.execute(query.order_by(access_log.c.id.desc()).limit(limit).offset(offset))
+        return [{k: v for k, v in row._mapping.items() if k != "id"} for row in rows], total
