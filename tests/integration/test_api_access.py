@@ -33,6 +33,11 @@ ROUTES = [
     ("POST", "/api/v1/members/{id}/legacy-cards", {"issued_on": "2023-04-01"}, Permission.MEMBERS_WRITE),
     ("POST", "/api/v1/myna/cards", "card", Permission.NATIONAL_WRITE),
     ("GET", "/api/v1/audit-log", None, Permission.AUDIT_READ),
+    ("GET", "/api/v1/members/{id}/access-log", None, Permission.MEMBERS_READ),
+    ("POST", "/api/v1/verifications", "verification", Permission.VERIFY),
+    ("POST", "/api/v1/verification-batches", "batch", Permission.VERIFY),
+    ("POST", "/api/v1/fhir/CoverageEligibilityRequest", {"resourceType": "CoverageEligibilityRequest"},
+     Permission.VERIFY),
 ]
 
 
@@ -44,7 +49,15 @@ def _body(kind):
     if kind == "card":
         return {"my_number": my_number(), "card_id": "CARD" + my_number(),
                 "certificate_expires_on": "2030-01-01"}
+    if kind == "verification":
+        return _CARD_INFO
+    if kind == "batch":
+        return {"service_date": "2026-05-01", "items": [_CARD_INFO]}
     return kind
+
+
+_CARD_INFO = {"service_date": "2026-05-01", "method": "card_info", "insurer_number": "06139992",
+              "symbol": "1", "number": "1", "branch": "00", "birth_date": "2000-01-01"}
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role if r is not Role.MEMBER])

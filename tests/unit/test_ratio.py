@@ -227,17 +227,25 @@ def test_r_ratio_3_elderly_from_matches_naive_stepping(birth):
     assert elderly_from(birth) == _naive_elderly_from(birth)
 
 
-@given(BIRTHS, st.dates(date(1900, 1, 1), date(2100, 12, 31)),
+def _last_march_31_before(day: date) -> date:
+    """The last 03-31 strictly before `day`."""
+    this_year = date(day.year, 3, 31)
+    return this_year if this_year < day else date(day.year - 1, 3, 31)
+
+
+@given(st.dates(date(1900, 1, 1), date(2030, 12, 31)), st.integers(0, 85 * 366),
        st.sampled_from([58_000, 260_000, 280_000, 1_390_000]), st.booleans())
-def test_r_ratio_own_insured_ratio_by_definition(birth, on, remuneration, declared_low):
-    """R-RATIO-1…3 for a member who is their own insured, from the age alone."""
-    age = age_on(birth, on)
+def test_r_ratio_own_insured_ratio_by_definition(birth, days_after_birth, remuneration, declared_low):
+    """R-RATIO-1…3 for a member who is their own insured, from naive definitions: preschool while
+    the child was under 6 on the last 03-31 before the day; 70–74 from the naive first day until
+    the day before the 75th birthday (the day after which the person is 75)."""
+    on = birth + timedelta(days=days_after_birth)
     ratio = copay_ratio(birth, self_insured(birth, remuneration, declared_low), on)
-    if on <= preschool_until(birth):
+    preschool = age_on(birth, _last_march_31_before(on)) < 6
+    elderly = _naive_elderly_from(birth) <= on and age_on(birth, on - ONE_DAY) < 75
+    if preschool:
         assert ratio == 20
-    elif 70 <= age < 75 and is_elderly(birth, on):
+    elif elderly:
         assert ratio == (30 if remuneration >= 280_000 and not declared_low else 20)
     else:
-        assert ratio == 30
-    if 7 <= age < 70 or age >= 75:  # clearly neither preschool nor 70–74
         assert ratio == 30

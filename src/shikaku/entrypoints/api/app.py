@@ -4,11 +4,13 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Body as BodyParam, Depends, FastAPI, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
+from ...adapters import fhir
 from ...service_layer import audit_trail, commands, members, myna, society, verification
 from ...service_layer.auth import Actor, Role
 from ...service_layer.context import Context
@@ -145,6 +147,14 @@ def create_app(ctx: Context) -> FastAPI:
     @api.post("/verification-batches", tags=["verification"])
     def verify_batch(body: commands.VerificationBatch, who: Who) -> dict:
         return {"results": verification.verify_batch(ctx, who, body)}
+
+    @api.post("/fhir/CoverageEligibilityRequest", tags=["verification"],
+              summary="FHIR R4: CoverageEligibilityRequest → CoverageEligibilityResponse")
+    def verify_fhir(payload: Annotated[dict, BodyParam(media_type="application/fhir+json")],
+                    who: Who) -> JSONResponse:
+        request, query = fhir.to_query(payload)
+        return JSONResponse(fhir.to_response(request, verification.verify(ctx, who, query)),
+                            media_type="application/fhir+json")
 
     @api.get("/audit-log", tags=["audit"])
     def audit_log(who: Who, target: Annotated[str | None, Query(max_length=100)] = None,
