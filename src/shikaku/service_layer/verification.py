@@ -7,6 +7,7 @@ from typing import Iterable
 
 from sqlalchemy import Connection, select
 
+from ..adapters import fhir
 from ..adapters.db import repository as repo
 from ..adapters.db.schema import access_log, family_snapshots, members, myna_cards
 from ..domain.errors import DomainError
@@ -116,6 +117,13 @@ def verify(ctx: Context, actor: Actor, query: commands.CardVerification | comman
     _log(ctx, actor, query, query.service_date, verdict)
     return _answer(society.insurer_record(ctx), verdict, query.service_date,
                    query.limit_consent)
+
+
+def verify_fhir(ctx: Context, actor: Actor, payload: dict) -> dict:
+    """The FHIR R4 facade: a CoverageEligibilityRequest answered as a CoverageEligibilityResponse."""
+    authorize(actor, Permission.VERIFY)
+    request, query = fhir.to_query(payload)
+    return fhir.to_response(request, verify(ctx, actor, query))
 
 
 def verify_batch(ctx: Context, actor: Actor, batch: commands.VerificationBatch) -> list[dict]:

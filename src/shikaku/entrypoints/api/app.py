@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from ...adapters import fhir
 from ...service_layer import audit_trail, commands, members, myna, society, verification
 from ...service_layer.auth import Actor, Role
 from ...service_layer.context import Context
@@ -152,8 +151,7 @@ def create_app(ctx: Context) -> FastAPI:
               summary="FHIR R4: CoverageEligibilityRequest → CoverageEligibilityResponse")
     def verify_fhir(payload: Annotated[dict, BodyParam(media_type="application/fhir+json")],
                     who: Who) -> JSONResponse:
-        request, query = fhir.to_query(payload)
-        return JSONResponse(fhir.to_response(request, verification.verify(ctx, who, query)),
+        return JSONResponse(verification.verify_fhir(ctx, who, payload),
                             media_type="application/fhir+json")
 
     @api.get("/audit-log", tags=["audit"])
