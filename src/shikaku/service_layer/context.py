@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, insert
 
 from ..adapters.access_log import AccessLogWriter
+from ..adapters.db.published import PublishedView
 from ..adapters.db.schema import audit_log
 from ..adapters.vault import Vault
 from ..domain.calendar import DEFAULT_CALENDAR, BusinessCalendar
@@ -36,9 +37,11 @@ class Context:
     today: Any = field(default=today_in_japan)
     insurer: dict | None = None  # cached by service_layer.society.insurer_record
     access_log: AccessLogWriter = field(init=False)
+    published: PublishedView = field(init=False)
 
     def __post_init__(self):
         self.access_log = AccessLogWriter(self.engine)
+        self.published = PublishedView(self.engine)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from ..adapters import fhir
 from ..adapters.db import repository as repo
-from ..adapters.db.schema import access_log, family_snapshots, members, myna_cards
+from ..adapters.db.published import PublishedView, Record
+from ..adapters.db.schema import access_log
 from ..domain.errors import DomainError
 from ..domain.myna import card_works
 from ..domain.numbers import normalize_digits, validate_insurer_number
@@ -22,48 +23,36 @@ from .context import Context
 
 _RELATIONSHIP_CODES = {Relationship.INSURED: "1", Relationship.DEPENDENT: "2"}
 
-_RECORDS = (select(members.c.id, members.c.my_number_hash, family_snapshots.c.payload)
-            .join(family_snapshots, family_snapshots.c.family_id == members.c.family_id))
-
-
-def _visible(rows: Iterable, on: date) -> list[tuple[MemberState, str | None]]:
-    """The visible states of the given member rows on `on`, with their My Number hash."""
+def _visible(records: Iterable[Record], on: date) -> list[tuple[MemberState, str | None]]:
+    """The visible states of the given records on `on`, with their My Number hash."""
     found = []
-    for row in rows:
-        state = repo.family_from_snapshot(row.payload).visible_state(row.id, on)
+    for record in records:
+        state = repo.family_from_snapshot(record.payload).visible_state(record.member_id, on)
         if state is not None:
-            found.append((state, row.my_number_hash))
+            found.append((state, record.my_number_hash))
     return found
 
 
-def _same_person(conn: Connection, digest: str | None, member_id: int, on: date) -> list[MemberState]:
-    if digest is None:
-        return []
-    rows = conn.execute(_RECORDS.where(members.c.my_number_hash == digest, members.c.id != member_id))
-    return [state for state, _ in _visible(rows, on)]
-
-
-def _by_card_data(conn: Connection, insurer_number: str, query: commands.CardDataVerification,
+def _by_card_data(view: PublishedView, insurer_number: str, query: commands.CardDataVerification,
                   on: date) -> Verdict:
     if validate_insurer_number(query.insurer_number) != insurer_number:
         return Verdict(Validity.NOT_FOUND, None)
-    where = [members.c.symbol == normalize_digits(query.symbol),
-             members.c.number == normalize_digits(query.number)]
-    if query.branch:
-        where.append(members.c.branch == normalize_digits(query.branch).zfill(2))
-    matches = [(s, h) for s, h in _visible(conn.execute(_RECORDS.where(*where)), on)
-               if s.birth_date == query.birth_date]
-    same_person = _same_person(conn, matches[0][1], matches[0][0].identity.member_id, on) \
-        if len(matches) == 1 and not matches[0][0].eligible else []
+    branch = normalize_digits(query.branch).zfill(2) if query.branch else None
+    records = view.records_by_card_data(normalize_digits(query.symbol), normalize_digits(query.number), branch)
+    matches = [(s, h) for s, h in _visible(records, on) if s.birth_date == query.birth_date]
+    same_person = []
+    if len(matches) == 1 and not matches[0][0].eligible and matches[0][1]:
+        state, digest = matches[0]
+        same_person = [s for s, _ in _visible(view.records_of_person(digest), on)
+                       if s.identity.member_id != state.identity.member_id]
     return by_card_data([s for s, _ in matches], same_person)
 
 
-def _by_card(conn: Connection, query: commands.CardVerification, on: date) -> Verdict:
-    card = conn.execute(select(myna_cards).where(myna_cards.c.card_id == query.card_id)).first()
-    if card is None or not card_works(repo.card(card), on):
+def _by_card(view: PublishedView, query: commands.CardVerification, on: date) -> Verdict:
+    found = view.card(query.card_id)
+    if found is None or not card_works(found[0], on):
         return Verdict(Validity.NOT_FOUND, None)
-    rows = conn.execute(_RECORDS.where(members.c.my_number_hash == card.my_number_hash))
-    return by_person([state for state, _ in _visible(rows, on)])
+    return by_person([state for state, _ in _visible(view.records_of_person(found[1]), on)])
 
 
 def _answer(insurer: dict, verdict: Verdict, on: date, limit_consent: bool) -> dict:
@@ -95,10 +84,10 @@ def _answer(insurer: dict, verdict: Verdict, on: date, limit_consent: bool) -> d
     return body
 
 
-def _decide(ctx: Context, conn: Connection, query, on: date) -> Verdict:
+def _decide(ctx: Context, query, on: date) -> Verdict:
     if isinstance(query, commands.CardVerification):
-        return _by_card(conn, query, on)
-    return _by_card_data(conn, society.insurer_record(ctx)["insurer_number"], query, on)
+        return _by_card(ctx.published, query, on)
+    return _by_card_data(ctx.published, society.insurer_record(ctx)["insurer_number"], query, on)
 
 
 def _log(ctx: Context, actor: Actor, query, on: date, verdict: Verdict) -> None:
@@ -112,8 +101,7 @@ def verify(ctx: Context, actor: Actor, query: commands.CardVerification | comman
     authorize(actor, Permission.VERIFY)
     if query.service_date is None:
         raise DomainError("missing_field", "この項目は必須です", "service_date")
-    with ctx.reading() as conn:
-        verdict = _decide(ctx, conn, query, query.service_date)
+    verdict = _decide(ctx, query, query.service_date)
     _log(ctx, actor, query, query.service_date, verdict)
     return _answer(society.insurer_record(ctx), verdict, query.service_date,
                    query.limit_consent)
@@ -131,12 +119,11 @@ def verify_batch(ctx: Context, actor: Actor, batch: commands.VerificationBatch) 
     authorize(actor, Permission.VERIFY)
     insurer = society.insurer_record(ctx)
     results = []
-    with ctx.reading() as conn:
-        for item in batch.items:
-            on = item.service_date or batch.service_date
-            verdict = _decide(ctx, conn, item, on)
-            _log(ctx, actor, item, on, verdict)
-            results.append(_answer(insurer, verdict, on, item.limit_consent))
+    for item in batch.items:
+        on = item.service_date or batch.service_date
+        verdict = _decide(ctx, item, on)
+        _log(ctx, actor, item, on, verdict)
+        results.append(_answer(insurer, verdict, on, item.limit_consent))
     return results
 
 

@@ -1,0 +1,83 @@
+"""The read side of online verification: one indexed read per look-up, on plain DBAPI
+connections (no ORM, no explicit transaction: each SELECT is atomic by itself), kept in a small
+pool of their own. Returns family snapshots; the domain decides what they mean."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from datetime import date
+from typing import Iterator, NamedTuple
+
+from sqlalchemy import Engine
+
+from ...domain.myna import MynaCard
+
+
+class Record(NamedTuple):
+    member_id: int
+    my_number_hash: str | None
+    payload: str
+
+
+def _date(value) -> date | None:
+    """SQLite hands dates back as ISO text, PostgreSQL as dates."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+_RECORDS = ("SELECT m.id, m.my_number_hash, f.payload FROM members m "
+            "JOIN family_snapshots f ON f.family_id = m.family_id WHERE ")
+_SQL = {
+    "card_data": _RECORDS + "m.symbol = ? AND m.number = ? AND m.branch = ?",
+    "card_data_any_branch": _RECORDS + "m.symbol = ? AND m.number = ?",
+    "person": _RECORDS + "m.my_number_hash = ?",
+    "card": "SELECT card_id, my_number_hash, certificate_expires_on, insurance_registered_on, "
+            "insurance_cancelled_on FROM myna_cards WHERE card_id = ?",
+}
+
+
+class PublishedView:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        placeholder = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._sql = {name: sql.replace("?", placeholder) for name, sql in _SQL.items()}
+        self._idle: list = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _cursor(self) -> Iterator:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self.engine.raw_connection()
+            if self.engine.dialect.name != "sqlite":
+                conn.dbapi_connection.autocommit = True
+        try:
+            cursor = conn.cursor()
+            yield cursor
+            cursor.close()
+        except Exception:
+            conn.invalidate()
+            raise
+        with self._lock:
+            self._idle.append(conn)
+
+    def _fetch(self, name: str, *params) -> list:
+        with self._cursor() as cursor:
+            cursor.execute(self._sql[name], params)
+            return cursor.fetchall()
+
+    def records_by_card_data(self, symbol: str, number: str, branch: str | None) -> list[Record]:
+        if branch is None:
+            return [Record(*row) for row in self._fetch("card_data_any_branch", symbol, number)]
+        return [Record(*row) for row in self._fetch("card_data", symbol, number, branch)]
+
+    def records_of_person(self, my_number_hash: str) -> list[Record]:
+        return [Record(*row) for row in self._fetch("person", my_number_hash)]
+
+    def card(self, card_id: str) -> tuple[MynaCard, str] | None:
+        """The card and its holder's My Number hash."""
+        rows = self._fetch("card", card_id)
+        if not rows:
+            return None
+        card_id, digest, expires, registered, cancelled = rows[0]
+        return MynaCard(card_id, _date(expires), _date(registered), _date(cancelled)), digest
