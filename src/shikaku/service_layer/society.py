@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 from datetime import datetime, timezone
 
 from sqlalchemy import insert, select, update
@@ -80,12 +81,19 @@ def _store_token(conn, token: str, role: Role, subject: str) -> None:
 def revoke_token(ctx: Context, actor: Actor, token: str) -> None:
     authorize(actor, Permission.TOKENS_WRITE)
     with ctx.writing() as conn:
+        _token_cache.pop(_token_hash(token), None)
         done = conn.execute(update(api_tokens).where(api_tokens.c.token_hash == _token_hash(token),
                                                       api_tokens.c.revoked_at.is_(None))
                             .values(revoked_at=datetime.now(timezone.utc))).rowcount
         if not done:
             raise DomainError("token_not_found", "有効なトークンが見つかりません", status=404)
         audit(conn, actor, "token.revoke", None)
+
+
+# Verified tokens are remembered this long, so that a verification costs no token query; a
+# revocation takes effect at once in the revoking process and within this time in the others.
+TOKEN_CACHE_SECONDS = 5.0
+_token_cache: dict[str, tuple[float, Role, str]] = {}
 
 
 def authenticate(ctx: Context, token: str | None, remote: str | None) -> Actor | None:
@@ -95,10 +103,17 @@ def authenticate(ctx: Context, token: str | None, remote: str | None) -> Actor |
     admin = os.environ.get(ADMIN_TOKEN_ENV)
     if admin and hmac.compare_digest(token.encode(), admin.encode()):
         return Actor(Role.ADMIN, "admin-token", remote)
+    digest = _token_hash(token)
+    cached = _token_cache.get(digest)
+    if cached and cached[0] > time.monotonic():
+        return Actor(cached[1], cached[2], remote)
     with ctx.reading() as conn:
         row = conn.execute(select(api_tokens.c.role, api_tokens.c.subject).where(
-            api_tokens.c.token_hash == _token_hash(token), api_tokens.c.revoked_at.is_(None))).first()
-    return Actor(Role(row.role), row.subject, remote) if row else None
+            api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))).first()
+    if row is None:
+        return None
+    _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, Role(row.role), row.subject)
+    return Actor(Role(row.role), row.subject, remote)
 
 
 def add_facility(ctx: Context, actor: Actor, code: str, name: str) -> dict:
