@@ -102,12 +102,6 @@ def visible(history: FamilyHistory, member_id: int, days) -> list[bool]:
 
 # ================================================================== R-MYNA-2 / R-MYNA-3: publication
 
-def test_calendar_facts_used_below():
-    """Not the code under test: the weekdays DOMAIN.md's examples rely on."""
-    assert (FRI.weekday(), TUE.weekday()) == (4, 1)
-    assert date(2025, 12, 26).weekday() == 4 and date(2026, 1, 6).weekday() == 1
-
-
 def test_r_myna_2_enrolled_with_my_number_friday_visible_from_tuesday():
     """R-MYNA-2: registered Fri 2025-11-28 → not visible on Mon 12-01, visible from Tue 12-02."""
     family = Family()
@@ -378,6 +372,16 @@ def test_r_ratio_4_dependent_of_insured_turning_75_loses_the_same_day():
     assert eligible(history.visible_state, dependent, around(date(2025, 12, 10))) == [True, False, False]
     loss = history.state(dependent, date(2025, 12, 10)).loss
     assert (loss.on, loss.reason, loss.scheduled) == (date(2025, 12, 10), LossReason.INSURED_LOST, True)
+
+
+def test_registered_loss_on_the_75th_birthday_wins_over_the_scheduled_one():
+    """A 喪失届 (death) for the 75th birthday itself is a registered loss: shown before it happens."""
+    family = Family()
+    family.insured(birth=date(1950, 12, 10))
+    family.lose(1, date(2025, 12, 10), registered_on=date(2025, 12, 11), reason=LossReason.DEATH)
+    state = family.history.state(1, date(2025, 12, 1))
+    assert (state.loss.reason, state.loss.scheduled) == (LossReason.DEATH, False)
+    assert state.disqualified_on == date(2025, 12, 10)
 
 
 def test_dependent_disqualified_the_same_day_as_the_insured():
