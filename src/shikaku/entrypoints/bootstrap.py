@@ -5,6 +5,7 @@ import os
 from datetime import date
 
 from ..adapters.db.engine import make_engine
+from ..adapters.signing import CardSigner
 from ..adapters.vault import Vault, load_secret
 from ..domain.calendar import BusinessCalendar
 from ..service_layer.context import Context
@@ -20,5 +21,6 @@ def database_url(explicit: str | None = None) -> str:
 
 def build_context(db_url: str) -> Context:
     closures = [date.fromisoformat(d) for d in os.environ.get(CLOSURES_ENV, "").split(",") if d.strip()]
-    return Context(engine=make_engine(db_url), vault=Vault(load_secret()),
+    secret = load_secret()
+    return Context(engine=make_engine(db_url), vault=Vault(secret), signer=CardSigner(secret),
                    calendar=BusinessCalendar(closures))

@@ -32,6 +32,10 @@ class Permission(StrEnum):
     NATIONAL_WRITE = "national.write"  # the national side's facts (cards, 利用登録), modelled here
     AUDIT_READ = "audit.read"
     VERIFY = "verify"
+    OVERRIDE = "override"  # R-CERT-3: accept a reason the registry contradicts, with a note
+    RUNS = "runs"  # ex officio and renewal runs
+    RECEPTION = "reception"  # the desk table (§9)
+    CHECK_CARD = "check_card"  # a printed card's QR code
 
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
@@ -43,6 +47,10 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.NATIONAL_WRITE: frozenset({Role.ADMIN}),
     Permission.AUDIT_READ: frozenset({Role.ADMIN, Role.AUDITOR}),
     Permission.VERIFY: frozenset({Role.FACILITY}),
+    Permission.OVERRIDE: frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    Permission.RUNS: frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    Permission.RECEPTION: STAFF | {Role.FACILITY},
+    Permission.CHECK_CARD: STAFF | {Role.FACILITY},
 }
 
 

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ..domain.certificates import CertificateReason, NoticeReason
+from ..domain.reception import Presented
 from ..domain.registry import LossReason, Relationship
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -103,3 +105,79 @@ class VerificationBatch(Command):
 
     service_date: date
     items: list[CardDataVerification] = Field(max_length=10_000)
+
+
+class CertificateApplication(Command):
+    """資格確認書（再）交付申請書."""
+
+    reason: CertificateReason
+    applied_on: date | None = None
+    override_note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+
+
+class NoticeApplication(Command):
+    """資格情報のお知らせ (initial issue or 再交付申請)."""
+
+    reason: NoticeReason
+    applied_on: date | None = None
+    portal_accessible: bool = False
+
+
+class LimitApplication(Command):
+    """限度額適用認定申請 / 限度額適用・標準負担額減額認定申請."""
+
+    kind: Literal["limit", "limit_reduction"]
+    applied_on: date | None = None
+    income_none: bool = False  # 70–74 with no income: 低所得Ⅰ
+
+
+class SpecificDiseaseApplication(Command):
+    """特定疾病認定申請."""
+
+    disease: Literal["1", "2", "3"]
+    applied_on: date | None = None
+
+
+class ElderlyApplication(Command):
+    """高齢受給者証の交付."""
+
+    applied_on: date | None = None
+
+
+class CertificateRun(Command):
+    """職権交付 (R-CERT-4) or 更新 (R-CERT-8) for the whole society."""
+
+    run_on: date | None = None
+    cohort: Literal["legacy_holders", "all_without_myna"] = "legacy_holders"
+    dry_run: bool = False
+
+
+class RenewalRun(Command):
+    run_on: date | None = None
+    cycle_end: date | None = None  # default: the cycle end on or after run_on
+    dry_run: bool = False
+
+
+class ReceptionFacility(Command):
+    online_verification: bool
+    reader_working: bool = True
+
+
+class ReceptionAssessment(Command):
+    """窓口での確認: what was presented, at what kind of facility, on which day."""
+
+    service_date: date
+    facility: ReceptionFacility
+    presented: list[Presented] = Field(min_length=1, max_length=5)
+    card_id: str | None = Field(default=None, max_length=32)
+    insurer_number: Digits | None = None
+    symbol: Digits | None = None
+    number: Digits | None = None
+    branch: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2)] | None = None
+    birth_date: date | None = None
+
+
+class CardCheck(Command):
+    """A QR payload read from a printed card."""
+
+    payload: str = Field(min_length=1, max_length=2000)

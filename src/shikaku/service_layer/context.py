@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timezone
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, insert
@@ -13,10 +14,14 @@ from sqlalchemy import Connection, Engine, insert
 from ..adapters.access_log import AccessLogWriter
 from ..adapters.db.published import PublishedView
 from ..adapters.db.schema import audit_log
+from ..adapters.signing import CardSigner
 from ..adapters.vault import Vault
 from ..domain.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from ..domain.policy import DEFAULT_POLICY, Policy
 from .auth import Actor
+
+if TYPE_CHECKING:
+    from ..adapters.pdf import DocumentRenderer
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 
@@ -35,6 +40,7 @@ class Context:
     calendar: BusinessCalendar = DEFAULT_CALENDAR
     policy: Policy = DEFAULT_POLICY
     today: Any = field(default=today_in_japan)
+    signer: CardSigner | None = None  # signs the QR codes of printed cards
     insurer: dict | None = None  # cached by service_layer.society.insurer_record
     access_log: AccessLogWriter = field(init=False)
     published: PublishedView = field(init=False)
@@ -55,6 +61,12 @@ class Context:
             conn = conn.execution_options(write=True)
             with conn.begin():
                 yield conn
+
+    @cached_property
+    def renderer(self) -> DocumentRenderer:
+        from ..adapters.pdf import DocumentRenderer
+
+        return DocumentRenderer(self.signer)
 
     def publish_on(self, registered_on: date) -> date:
         """R-MYNA-2: registered data reaches online verification on the second business day."""

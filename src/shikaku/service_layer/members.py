@@ -85,7 +85,8 @@ def _masked(row) -> str | None:
     return mask_my_number(row.my_number_last4) if row.my_number_last4 else None
 
 
-def _member(conn: Connection, member_id: str, *, for_update: bool = False):
+def find_member(conn: Connection, member_id: str, *, for_update: bool = False):
+    """The member row of an id from a URL, or 404."""
     row = repo.member_row(conn, int(member_id), for_update=for_update) \
         if member_id.isdigit() else None
     if row is None:
@@ -96,7 +97,7 @@ def _member(conn: Connection, member_id: str, *, for_update: bool = False):
 def get_member(ctx: Context, actor: Actor, member_id: str, as_of: date | None = None) -> MemberView:
     authorize(actor, Permission.MEMBERS_READ)
     with ctx.reading() as conn:
-        return _views(conn, [_member(conn, member_id)], as_of or ctx.today())[0]
+        return _views(conn, [find_member(conn, member_id)], as_of or ctx.today())[0]
 
 
 def list_members(ctx: Context, actor: Actor, *, symbol: str | None = None, limit: int = 50,
@@ -215,7 +216,7 @@ def register_my_number(ctx: Context, actor: Actor, member_id: str,
     registered_on = form.registered_on or ctx.today()
     clear = validate_my_number(form.my_number)
     with ctx.writing() as conn:
-        row = _member(conn, member_id, for_update=True)
+        row = find_member(conn, member_id, for_update=True)
         vaulted = _vault_my_number(ctx, conn, clear, row.qualified_on, exclude=row.id)
         conn.execute(update(members).where(members.c.id == row.id).values(**vaulted))
         repo.add_registration(conn, family_id=row.family_id, member_id=row.id, kind=Kind.MY_NUMBER,
@@ -234,7 +235,7 @@ def disqualify(ctx: Context, actor: Actor, member_id: str,
         raise DomainError("invalid_reason", "この喪失理由は届出では指定できません", "reason")
     registered_on = form.registered_on or ctx.today()
     with ctx.writing() as conn:
-        row = _member(conn, member_id, for_update=True)
+        row = find_member(conn, member_id, for_update=True)
         history = _history(conn, row)
         check_disqualification(history.state(row.id, form.disqualified_on), form.disqualified_on,
                                any(r.kind is Kind.DISQUALIFICATION for r in history.of(row.id)))
@@ -258,7 +259,7 @@ def amend(ctx: Context, actor: Actor, member_id: str, form: commands.Amendment) 
     if "name_kana" in changes:
         changes["name_kana"] = normalize_kana(changes["name_kana"], "name_kana")
     with ctx.writing() as conn:
-        row = _member(conn, member_id, for_update=True)
+        row = find_member(conn, member_id, for_update=True)
         insured_only = {"standard_monthly_remuneration", "resident_tax_exempt", "income_declared_low"}
         if row.relationship == Relationship.DEPENDENT.value and insured_only & changes.keys():
             raise DomainError("not_for_dependent", "被扶養者には指定できない項目です",
@@ -281,7 +282,7 @@ def add_legacy_card(ctx: Context, actor: Actor, member_id: str, form: commands.L
     authorize(actor, Permission.MEMBERS_WRITE)
     valid_until = legacy_card_valid_until(form.issued_on, form.expires_on, ctx.policy)
     with ctx.writing() as conn:
-        row = _member(conn, member_id)
+        row = find_member(conn, member_id)
         if form.issued_on < row.qualified_on:
             raise DomainError("invalid_period", "交付日が資格取得日より前になっています", "issued_on")
         card_id = conn.execute(insert(legacy_cards).values(
@@ -298,7 +299,7 @@ def reveal_my_number(ctx: Context, actor: Actor, member_id: str, purpose: str) -
     national intermediate server). Audited on every call; never returned by the HTTP API."""
     authorize(actor, Permission.MEMBERS_WRITE)
     with ctx.writing() as conn:
-        row = _member(conn, member_id)
+        row = find_member(conn, member_id)
         if row.my_number_cipher is None:
             raise DomainError("no_my_number", "個人番号が登録されていません")
         audit(conn, actor, "member.my_number.reveal", str(row.id), purpose=purpose)

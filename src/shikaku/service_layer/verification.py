@@ -84,15 +84,17 @@ def _answer(insurer: dict, verdict: Verdict, on: date, limit_consent: bool) -> d
     return body
 
 
-def _decide(ctx: Context, query, on: date) -> Verdict:
+def decide(ctx: Context, query, on: date) -> Verdict:
+    """The verdict of one query on the published view (no authorisation, no log)."""
     if isinstance(query, commands.CardVerification):
         return _by_card(ctx.published, query, on)
     return _by_card_data(ctx.published, society.insurer_record(ctx)["insurer_number"], query, on)
 
 
-def _log(ctx: Context, actor: Actor, query, on: date, verdict: Verdict) -> None:
-    ctx.access_log.record(actor.subject, query.method, getattr(query, "identity_check", None), on,
-                          verdict.validity.code,
+def log_query(ctx: Context, actor: Actor, method: str, identity_check: str | None, on: date,
+              verdict: Verdict) -> None:
+    """照会履歴: who asked about whom, when, how, with what answer."""
+    ctx.access_log.record(actor.subject, method, identity_check, on, verdict.validity.code,
                           verdict.state.identity.member_id if verdict.state else None)
 
 
@@ -101,8 +103,9 @@ def verify(ctx: Context, actor: Actor, query: commands.CardVerification | comman
     authorize(actor, Permission.VERIFY)
     if query.service_date is None:
         raise DomainError("missing_field", "この項目は必須です", "service_date")
-    verdict = _decide(ctx, query, query.service_date)
-    _log(ctx, actor, query, query.service_date, verdict)
+    verdict = decide(ctx, query, query.service_date)
+    log_query(ctx, actor, query.method, getattr(query, "identity_check", None), query.service_date,
+              verdict)
     return _answer(society.insurer_record(ctx), verdict, query.service_date,
                    query.limit_consent)
 
@@ -121,8 +124,8 @@ def verify_batch(ctx: Context, actor: Actor, batch: commands.VerificationBatch) 
     results = []
     for item in batch.items:
         on = item.service_date or batch.service_date
-        verdict = _decide(ctx, item, on)
-        _log(ctx, actor, item, on, verdict)
+        verdict = decide(ctx, item, on)
+        log_query(ctx, actor, item.method, None, on, verdict)
         results.append(_answer(insurer, verdict, on, item.limit_consent))
     return results
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.myna import MynaCard
 from ...domain.registry import FamilyHistory, Identity, Kind, Registration, Relationship
-from .schema import family_snapshots, members, myna_cards, registrations, symbols
+from .schema import family_snapshots, members, myna_cards, registrations, serials, symbols
 
 # Registration data is JSON; these keys hold dates.
 _DATE_KEYS = frozenset({"birth_date", "coverage_ends_on", "valid_until"})
@@ -96,17 +96,27 @@ def add_registration(conn: Connection, *, family_id: int, member_id: int, kind: 
     refresh_snapshot(conn, family_id)
 
 
+def _counter(conn: Connection, table, key: str, given: int | None = None) -> int:
+    """Bumps (or raises to `given`) a named counter row and returns the value. Row locks make
+    concurrent writers take turns, so no value is handed out twice."""
+    key_column, counter = table.c[table.primary_key.columns.keys()[0]], list(table.c)[1]
+    conn.execute(_dialect(conn).insert(table).values({key_column.name: key, counter.name: 0})
+                 .on_conflict_do_nothing(index_elements=[key_column.name]))
+    if given is None:
+        return conn.execute(update(table).where(key_column == key).values({counter.name: counter + 1})
+                            .returning(counter)).scalar_one()
+    conn.execute(update(table).where(key_column == key, counter < given).values({counter.name: given}))
+    return given
+
+
 def next_number(conn: Connection, symbol: str, given: int | None) -> int:
     """Hands out the next 番号 of a 記号, or records a given one so it is never handed out."""
-    conn.execute(_dialect(conn).insert(symbols).values(symbol=symbol, last_number=0)
-                 .on_conflict_do_nothing(index_elements=["symbol"]))
-    if given is None:
-        return conn.execute(update(symbols).where(symbols.c.symbol == symbol)
-                            .values(last_number=symbols.c.last_number + 1)
-                            .returning(symbols.c.last_number)).scalar_one()
-    conn.execute(update(symbols).where(symbols.c.symbol == symbol, symbols.c.last_number < given)
-                 .values(last_number=given))
-    return given
+    return _counter(conn, symbols, symbol, given)
+
+
+def next_serial(conn: Connection, kind: str) -> int:
+    """The next 交付番号 of a kind of document."""
+    return _counter(conn, serials, kind)
 
 
 def next_branch(conn: Connection, insured_id: int) -> int:

@@ -1,7 +1,7 @@
 """The database schema (SQLAlchemy Core tables); Alembic migrations create and evolve it."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Table, Text, UniqueConstraint)
 
 metadata = MetaData(naming_convention={
@@ -95,6 +95,54 @@ myna_cards = Table(
     Column("certificate_expires_on", Date, nullable=False),
     Column("insurance_registered_on", Date, nullable=True),
     Column("insurance_cancelled_on", Date, nullable=True),
+)
+
+serials = Table(
+    "serials", metadata,  # 交付番号: one counter per document kind; numbers are never reused
+    Column("kind", String(20), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+certificate_runs = Table(
+    "certificate_runs", metadata,  # 職権交付・更新の一括処理
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(12), nullable=False),  # "ex_officio" | "renewal"
+    Column("run_on", Date, nullable=False),
+    Column("cohort", String(20), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("status", String(12), nullable=False),  # "running" | "completed"
+    Column("issued", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("last_member_id", Id, nullable=False, default=0),  # checkpoint: resume after it
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)
+
+eligibility_certificates = Table(
+    "eligibility_certificates", metadata,  # 資格確認書
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("serial", String(12), nullable=False, unique=True),
+    Column("reason", String(30), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("superseded_on", Date, nullable=True),
+    Column("override_note", String(500), nullable=True),
+    Column("run_id", Id, ForeignKey("certificate_runs.id"), nullable=True, index=True),
+    UniqueConstraint("run_id", "member_id"),  # a run issues at most one card per member
+)
+
+documents = Table(
+    "documents", metadata,  # お知らせ・認定証・受給者証・受療証 issued on paper (or recorded online only)
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("serial", String(12), nullable=True, unique=True),  # None: recorded, no paper
+    Column("issued_on", Date, nullable=False),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_until", Date, nullable=True),
+    Column("detail", JSON, nullable=False),
 )
 
 facilities = Table(

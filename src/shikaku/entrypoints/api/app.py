@@ -1,5 +1,6 @@
 """The HTTP API (API.md): thin routes that turn requests into use-case calls."""
 
+import io
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated
@@ -11,7 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from ...service_layer import audit_trail, commands, members, myna, society, verification
+from ...service_layer import (audit_trail, commands, documents, members, myna, reception, runs,
+                              society, verification)
 from ...service_layer.auth import Actor, Role
 from ...service_layer.context import Context
 from . import problems
@@ -55,6 +57,11 @@ class InsuranceRegistrationIn(Body):
 class MemberPage(BaseModel):
     items: list[members.MemberView]
     total: int
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 def create_app(ctx: Context) -> FastAPI:
@@ -165,6 +172,75 @@ def create_app(ctx: Context) -> FastAPI:
                     who: Who) -> JSONResponse:
         return JSONResponse(verification.verify_fhir(ctx, who, payload),
                             media_type="application/fhir+json")
+
+    @api.post("/members/{member_id}/eligibility-certificates", status_code=201, tags=["documents"])
+    def apply_for_certificate(member_id: str, body: commands.CertificateApplication, who: Who) -> dict:
+        return documents.apply_for_certificate(ctx, who, member_id, body)
+
+    @api.get("/members/{member_id}/eligibility-certificates", tags=["documents"])
+    def list_certificates(member_id: str, who: Who, as_of: AsOf = None) -> dict:
+        return {"items": documents.list_certificates(ctx, who, member_id, as_of)}
+
+    @api.get("/eligibility-certificates/{cert_id}/pdf", tags=["documents"], response_class=Response)
+    def certificate_pdf(cert_id: str, who: Who) -> Response:
+        return _pdf(documents.certificate_pdf(ctx, who, cert_id), f"certificate-{cert_id}.pdf")
+
+    @api.post("/members/{member_id}/notices", status_code=201, tags=["documents"])
+    def issue_notice(member_id: str, body: commands.NoticeApplication, who: Who) -> dict:
+        return documents.issue_notice(ctx, who, member_id, body)
+
+    @api.post("/members/{member_id}/limit-certifications", status_code=201, tags=["documents"])
+    def certify_limit(member_id: str, body: commands.LimitApplication, who: Who) -> dict:
+        return documents.certify_limit(ctx, who, member_id, body)
+
+    @api.post("/members/{member_id}/specific-disease-certifications", status_code=201, tags=["documents"])
+    def certify_specific_disease(member_id: str, body: commands.SpecificDiseaseApplication,
+                                 who: Who) -> dict:
+        return documents.certify_specific_disease(ctx, who, member_id, body)
+
+    @api.post("/members/{member_id}/elderly-certificates", status_code=201, tags=["documents"])
+    def issue_elderly_certificate(member_id: str, body: commands.ElderlyApplication, who: Who) -> dict:
+        return documents.issue_elderly_certificate(ctx, who, member_id, body)
+
+    @api.get("/members/{member_id}/documents", tags=["documents"])
+    def list_documents(member_id: str, who: Who) -> dict:
+        return {"items": documents.list_documents(ctx, who, member_id)}
+
+    @api.get("/documents/{doc_id}/pdf", tags=["documents"], response_class=Response)
+    def document_pdf(doc_id: str, who: Who) -> Response:
+        return _pdf(documents.document_pdf(ctx, who, doc_id), f"document-{doc_id}.pdf")
+
+    @api.post("/ex-officio-runs", status_code=201, tags=["runs"])
+    def ex_officio_run(body: commands.CertificateRun, who: Who) -> dict:
+        return runs.ex_officio(ctx, who, body)
+
+    @api.post("/renewal-runs", status_code=201, tags=["runs"])
+    def renewal_run(body: commands.RenewalRun, who: Who) -> dict:
+        return runs.renewal(ctx, who, body)
+
+    @api.get("/ex-officio-runs/{run_id}", tags=["runs"])
+    @api.get("/renewal-runs/{run_id}", tags=["runs"])
+    def get_run(run_id: str, who: Who) -> dict:
+        return runs.get_run(ctx, who, run_id)
+
+    @api.get("/runs/{run_id}/print-file", tags=["runs"], response_class=Response)
+    def run_print_file(run_id: str, who: Who) -> Response:
+        out = io.BytesIO()
+        runs.print_file(ctx, who, run_id, out)
+        return _pdf(out.getvalue(), f"run-{run_id}.pdf")
+
+    @api.get("/runs/{run_id}/manifest", tags=["runs"], response_class=Response)
+    def run_manifest(run_id: str, who: Who) -> Response:
+        return Response(runs.manifest(ctx, who, run_id).encode("utf-8-sig"), media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="run-{run_id}.csv"'})
+
+    @api.post("/reception-assessments", tags=["reception"])
+    def assess(body: commands.ReceptionAssessment, who: Who) -> dict:
+        return reception.assess(ctx, who, body)
+
+    @api.post("/card-checks", tags=["reception"])
+    def check_card(body: commands.CardCheck, who: Who) -> dict:
+        return documents.check_card(ctx, who, body.payload)
 
     @api.get("/audit-log", tags=["audit"])
     def audit_log(who: Who, target: Annotated[str | None, Query(max_length=100)] = None,

@@ -1,0 +1,123 @@
+"""At the reception desk (窓口): what the documents a patient presents are worth on a service
+date (DOMAIN.md §9). Pure: the service gathers the facts, this table decides."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from .policy import DEFAULT_POLICY, Policy
+from .verification import Validity
+
+
+class Presented(StrEnum):
+    MYNA_CARD = "myna_card"  # マイナ保険証
+    NOTICE = "eligibility_notice"  # 資格情報のお知らせ
+    PORTAL = "portal_screen"  # マイナポータルの資格情報画面
+    CERTIFICATE = "eligibility_certificate"  # 資格確認書
+    LEGACY_CARD = "legacy_card"  # 健康保険証
+
+
+@dataclass(frozen=True, slots=True)
+class DeskFacts:
+    """What can be known at the desk on `service_date`."""
+
+    service_date: date
+    online: bool  # the facility does online verification
+    reader_working: bool
+    presented: frozenset[Presented]
+    card_validity: Validity | None  # online verification of the My Number card on the reader
+    data_validity: Validity | None  # online verification by the printed data (published view)
+    certificate_on_face: bool  # a 資格確認書 of the patient valid on its face (R-CERT-5, -6)
+    legacy_on_face: bool  # a legacy card of the patient valid on its face (R-LEG-2)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    insured_treatment: bool
+    code: str  # the rule that decided
+    message: str  # Japanese, to be read aloud at the desk
+
+
+_PUBLISHED_LOSS = (Validity.INVALID, Validity.NEW_QUALIFICATION)
+_LOST = Assessment(False, "published_loss",
+                   "オンライン資格確認で資格喪失が確認されました。保険診療は受けられません。現在加入している保険の資格確認書かマイナ保険証をご提示ください")
+
+
+def _published_loss(facts: DeskFacts) -> bool:
+    """§9: at a facility with online verification a published loss turns a yes into a no;
+    "not found" does not (the record may not be online, R-MYNA-3)."""
+    return facts.online and facts.data_validity in _PUBLISHED_LOSS
+
+
+def _myna(facts: DeskFacts) -> Assessment | None:
+    if Presented.MYNA_CARD not in facts.presented:
+        return None
+    if facts.online and facts.reader_working:
+        if facts.card_validity is Validity.VALID:
+            return Assessment(True, "myna_online", "オンライン資格確認で資格を確認しました。保険診療を受けられます")
+        if facts.card_validity in _PUBLISHED_LOSS:
+            return _LOST
+        return Assessment(False, "myna_not_confirmed",
+                          "オンライン資格確認で資格を確認できませんでした。資格確認書または資格情報のお知らせをご提示いただくか、加入している保険者にご確認ください")
+    if {Presented.NOTICE, Presented.PORTAL} & facts.presented:
+        if _published_loss(facts):
+            return _LOST
+        return Assessment(True, "myna_with_notice",
+                          "マイナ保険証と資格情報のお知らせ（資格情報画面）で資格を確認しました。保険診療を受けられます")
+    return Assessment(False, "myna_needs_notice",
+                      "マイナ保険証と一緒に資格情報のお知らせ（またはマイナポータルの資格情報画面）をご提示ください")
+
+
+def _provisional(facts: DeskFacts, code: str, policy: Policy) -> Assessment | None:
+    """R-PROV-1: an expired legacy card, or the notice / portal screen alone, with online
+    verification of the printed data showing valid, in the provisional period."""
+    if facts.service_date in policy.provisional_handling and facts.online \
+            and facts.data_validity is Validity.VALID:
+        return Assessment(True, code,
+                          "暫定的な取扱い（令和8年3月31日まで）により、オンライン資格確認で資格を確認しました。保険診療を受けられます")
+    return None
+
+
+def _certificate(facts: DeskFacts) -> Assessment | None:
+    if Presented.CERTIFICATE not in facts.presented:
+        return None
+    if not facts.certificate_on_face:
+        return Assessment(False, "certificate_not_valid",
+                          "この資格確認書は有効期間外または無効です。保険者にお問い合わせください")
+    if _published_loss(facts):
+        return _LOST
+    return Assessment(True, "certificate_valid", "資格確認書で資格を確認しました。保険診療を受けられます")
+
+
+def _legacy(facts: DeskFacts, policy: Policy) -> Assessment | None:
+    if Presented.LEGACY_CARD not in facts.presented:
+        return None
+    if facts.legacy_on_face and facts.service_date in policy.legacy_card_use:
+        if _published_loss(facts):
+            return _LOST
+        return Assessment(True, "legacy_card_valid",
+                          "健康保険証（経過措置期間中）で資格を確認しました。保険診療を受けられます")
+    return _provisional(facts, "provisional_legacy_card", policy) or Assessment(
+        False, "legacy_card_ended",
+        "健康保険証は令和7年12月1日で使えなくなりました。マイナ保険証または資格確認書をご提示ください")
+
+
+def _notice_alone(facts: DeskFacts, policy: Policy) -> Assessment | None:
+    if not {Presented.NOTICE, Presented.PORTAL} & facts.presented:
+        return None
+    return _provisional(facts, "provisional_notice", policy) or Assessment(
+        False, "notice_alone",
+        "資格情報のお知らせ（資格情報画面）だけでは保険診療を受けられません。マイナ保険証と一緒にご提示ください")
+
+
+def assess(facts: DeskFacts, policy: Policy = DEFAULT_POLICY) -> Assessment:
+    """The first "yes" of the §9 table among what was presented; else the most specific "no"."""
+    answers = [a for a in (_myna(facts), _certificate(facts), _legacy(facts, policy),
+                           _notice_alone(facts, policy)) if a is not None]
+    for answer in answers:
+        if answer.insured_treatment:
+            return answer
+    if answers:
+        return answers[0]
+    return Assessment(False, "nothing_presented", "マイナ保険証または資格確認書をご提示ください")

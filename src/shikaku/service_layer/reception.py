@@ -1,0 +1,75 @@
+"""The reception desk (§9): gathers what a facility can know on the service date — online
+verification of the card and of the printed data, the faces of the documents — and lets the
+domain table decide. Also reports the society's own truth (`eligible_in_registry`)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..adapters.db import repository as repo
+from ..adapters.db.schema import legacy_cards, members
+from ..domain.reception import DeskFacts, Presented, assess as decide
+from ..domain.verification import Verdict
+from . import commands, society, verification
+from .auth import Actor, Permission, Role, authorize
+from .context import Context
+from .documents import held_certificates
+
+
+def _card_data_query(ctx: Context, form: commands.ReceptionAssessment) -> commands.CardDataVerification | None:
+    if not (form.symbol and form.number and form.birth_date):
+        return None
+    return commands.CardDataVerification(
+        method="card_info", service_date=form.service_date,
+        insurer_number=form.insurer_number or society.insurer_record(ctx)["insurer_number"],
+        symbol=form.symbol,
+        number=form.number, branch=form.branch, birth_date=form.birth_date)
+
+
+def assess(ctx: Context, actor: Actor, form: commands.ReceptionAssessment) -> dict:
+    authorize(actor, Permission.RECEPTION)
+    on, presented = form.service_date, frozenset(form.presented)
+    card_verdict = data_verdict = None
+    if form.card_id and Presented.MYNA_CARD in presented:
+        card_verdict = verification.decide(ctx, commands.CardVerification(
+            method="myna_card", service_date=on, card_id=form.card_id, identity_check="face"), on)
+    query = _card_data_query(ctx, form)
+    if query is not None:
+        data_verdict = verification.decide(ctx, query, on)
+    if actor.role is Role.FACILITY:  # the desk's online checks are verifications too
+        for verdict in (card_verdict, data_verdict):
+            if verdict is not None:
+                verification.log_query(ctx, actor, "reception", None, on, verdict)
+    member_id = _member_of(ctx, form, card_verdict, data_verdict)
+    certificate_ok = legacy_ok = eligible = False
+    if member_id is not None:
+        with ctx.reading() as conn:
+            row = repo.member_row(conn, member_id)
+            eligible = repo.load_family(conn, row.family_id).state(row.id, on).eligible
+            certificate_ok = any(h.valid_on(on) for h in held_certificates(conn, row.id))
+            legacy_ok = conn.execute(select(legacy_cards.c.id).where(
+                legacy_cards.c.member_id == row.id, legacy_cards.c.issued_on <= on,
+                legacy_cards.c.valid_until >= on)).first() is not None
+    facts = DeskFacts(service_date=on, online=form.facility.online_verification,
+                      reader_working=form.facility.reader_working, presented=presented,
+                      card_validity=card_verdict.validity if card_verdict and form.facility.online_verification else None,
+                      data_validity=data_verdict.validity if data_verdict and form.facility.online_verification else None,
+                      certificate_on_face=certificate_ok, legacy_on_face=legacy_ok)
+    answer = decide(facts, ctx.policy)
+    return {"insured_treatment": answer.insured_treatment, "code": answer.code,
+            "message": answer.message, "eligible_in_registry": eligible}
+
+
+def _member_of(ctx: Context, form: commands.ReceptionAssessment, *verdicts: Verdict | None) -> int | None:
+    """The patient's record: from a verification that found one, else from the printed data."""
+    for verdict in verdicts:
+        if verdict is not None and verdict.state is not None:
+            return verdict.state.identity.member_id
+    if not (form.symbol and form.number and form.birth_date):
+        return None
+    where = [members.c.symbol == form.symbol, members.c.number == form.number,
+             members.c.birth_date == form.birth_date]
+    if form.branch:
+        where.append(members.c.branch == form.branch.zfill(2))
+    with ctx.reading() as conn:
+        rows = list(conn.execute(select(members.c.id).where(*where)))
+    return rows[0].id if len(rows) == 1 else None
