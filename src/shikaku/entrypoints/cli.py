@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -106,6 +107,87 @@ def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
     if not no_serve:
         console.print(f"\nhttp://{host}:{port}/api/docs で API を試せます。Ctrl+C で終了します。")
         run_server(db_url, host, port, 1)
+
+
+def _progress_bar(label: str):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    return Progress(f"[bold]{label}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console)
+
+
+def _run_with_progress(label: str, call):
+    """Runs `call(progress_callback)` under a Rich progress bar."""
+    with _progress_bar(label) as bar:
+        task = bar.add_task(label, total=None)
+        return call(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _write_run_files(ctx, run: dict, out_dir: Path) -> None:
+    from ..service_layer import runs
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pdf, csv_path = out_dir / f"run-{run['id']}.pdf", out_dir / f"run-{run['id']}.csv"
+    csv_path.write_text(runs.manifest(ctx, CLI_ACTOR, run["id"]), encoding="utf-8-sig")
+    with _progress_bar("印刷ファイル") as bar, pdf.open("wb") as out:
+        task = bar.add_task("print", total=run["issued"])
+        runs.print_file(ctx, CLI_ACTOR, run["id"], out, lambda n: bar.update(task, completed=n))
+    console.print(f"印刷ファイル: {pdf}\n送付リスト: {csv_path}")
+
+
+RunOn = Annotated[str, typer.Option("--run-on", help="処理日 (YYYY-MM-DD)")]
+OutDir = Annotated[Path, typer.Option("--out-dir", help="印刷ファイルと送付リストの出力先")]
+
+
+@app.command("ex-officio")
+def ex_officio(run_on: RunOn, cohort: Annotated[str, typer.Option(
+        help="legacy_holders (令和6年12月1日までの加入者) | all_without_myna")] = "legacy_holders",
+        dry_run: Annotated[bool, typer.Option("--dry-run")] = False, db: Db = None,
+        out_dir: OutDir = Path("var/runs")):
+    """資格確認書の職権交付 (R-CERT-4)。中断しても再実行すれば続きから処理します."""
+    from ..service_layer import commands, runs
+
+    ctx = build_context(database_url(db))
+    try:
+        form = commands.CertificateRun(run_on=run_on, cohort=cohort, dry_run=dry_run)
+        run = _run_with_progress("職権交付", lambda p: runs.ex_officio(ctx, CLI_ACTOR, form, p))
+    except (DomainError, ValueError) as exc:
+        _fail(exc if isinstance(exc, DomainError) else DomainError("invalid_input", str(exc)))
+    console.print(f"処理 {run['id']}: 交付 {run['issued']:,} 件, 対象外 {run['skipped']:,} 件"
+                  + (" (試行: 何も保存していません)" if dry_run else ""))
+    if not dry_run and run["issued"]:
+        _write_run_files(ctx, run, out_dir)
+
+
+@app.command()
+def renew(run_on: RunOn, cycle_end: Annotated[Optional[str], typer.Option(help="更新する有効期限")] = None,
+          dry_run: Annotated[bool, typer.Option("--dry-run")] = False, db: Db = None,
+          out_dir: OutDir = Path("var/runs")):
+    """資格確認書の更新 (R-CERT-8)."""
+    from ..service_layer import commands, runs
+
+    ctx = build_context(database_url(db))
+    try:
+        form = commands.RenewalRun(run_on=run_on, cycle_end=cycle_end, dry_run=dry_run)
+        run = _run_with_progress("更新", lambda p: runs.renewal(ctx, CLI_ACTOR, form, p))
+    except (DomainError, ValueError) as exc:
+        _fail(exc if isinstance(exc, DomainError) else DomainError("invalid_input", str(exc)))
+    console.print(f"処理 {run['id']}: 交付 {run['issued']:,} 件, 対象外 {run['skipped']:,} 件")
+    if not dry_run and run["issued"]:
+        _write_run_files(ctx, run, out_dir)
+
+
+@app.command("check-card")
+def check_card(payload: Annotated[str, typer.Argument(help="証の二次元コードの内容")], db: Db = None):
+    """印刷された証の二次元コードが真正か確認します (R-CERT-10)."""
+    from ..service_layer import documents
+
+    result = documents.check_card(build_context(database_url(db)), CLI_ACTOR, payload)
+    console.print(result["message"])
+    if result["genuine"]:
+        for key, value in result["fields"].items():
+            console.print(f"  {key}: {value}")
+    raise typer.Exit(0 if result["genuine"] else 1)
 
 
 def main() -> None:

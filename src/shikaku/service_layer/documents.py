@@ -242,12 +242,15 @@ def issue_elderly_certificate(ctx: Context, actor: Actor, member_id: str,
     authorize(actor, Permission.MEMBERS_WRITE)
     on = form.applied_on or ctx.today()
     with ctx.writing() as conn:
-        who = situation(conn, find_member(conn, member_id, for_update=True), on)
-        rules.decide_elderly_certificate(who.state, who.myna_usable, on)
-        valid_from = max(elderly_from(who.state.birth_date), rules.first_of_month(on))
+        row = find_member(conn, member_id, for_update=True)
+        birth = repo.load_family(conn, row.family_id).state(row.id, on).birth_date
+        # Sent ahead of the month the member turns 70–74 (from the 1st of that month).
+        valid_from = max(elderly_from(birth), rules.first_of_month(on))
+        who = situation(conn, row, valid_from)
+        rules.decide_elderly_certificate(who.state, who.myna_usable, valid_from)
         july_31 = date(valid_from.year + (valid_from.month > 7), 7, 31)
-        valid_until = min(july_31, elderly_until(who.state.birth_date), who.state.loss.on - timedelta(days=1))
-        ratio = repo.load_family(conn, who.row.family_id).state(who.row.id, valid_from).copay_ratio
+        valid_until = min(july_31, elderly_until(birth), who.state.loss.on - timedelta(days=1))
+        ratio = who.state.copay_ratio
         doc_id, serial = _record(conn, who.row.id, "elderly", on, True, valid_from, valid_until,
                                  copay_ratio=ratio)
         audit(conn, actor, "certificate.elderly", str(who.row.id), serial=serial)

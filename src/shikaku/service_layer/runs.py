@@ -7,6 +7,7 @@ certificate: one from a batch that committed, none from one that did not."""
 from __future__ import annotations
 
 import csv
+import os
 import io
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
@@ -22,9 +23,9 @@ from ..domain.myna import myna_usable
 from . import commands
 from .auth import Actor, Permission, authorize
 from .context import Context, audit
-from .documents import certificate_print, held_certificates, insert_certificate
+from .documents import certificate_print, insert_certificate
 
-BATCH = 2000
+BATCH = int(os.environ.get("SHIKAKU_RUN_BATCH", "2000"))  # members per transaction
 Progress = Callable[[int, int], None]  # (members done, members in all)
 
 
