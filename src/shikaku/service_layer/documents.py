@@ -16,7 +16,7 @@ from ..domain.documents import (SPECIFIC_DISEASES, ElderlyCertificatePrint, Elig
                                 EligibilityNoticePrint, Holder, LimitCertificatePrint,
                                 SpecificDiseaseCertificatePrint)
 from ..domain.errors import DomainError
-from ..domain.limits import CATEGORIES
+from ..domain.limits import CATEGORIES, self_pay_limit
 from ..domain.myna import MynaCard, myna_usable
 from ..domain.numbers import luhn_check_digit
 from ..domain.ratio import elderly_from, elderly_until, is_elderly
@@ -306,3 +306,15 @@ def check_card(ctx: Context, actor: Actor, payload: str) -> dict:
     except ForgedCard:
         return {"genuine": False, "message": "この証の二次元コードは真正ではありません（偽造または改ざんの疑い）"}
     return {"genuine": True, "fields": fields, "message": "保険者が発行した真正な証です"}
+
+
+def calculate_self_pay_limit(ctx: Context, actor: Actor, category_code: str, medical_cost: int,
+                             month: date, outpatient_only: bool = False) -> dict:
+    """自己負担限度額の試算 (R-LIM-2) for a category and a month's total medical cost."""
+    authorize(actor, Permission.SOCIETY_READ)
+    if category_code not in CATEGORIES:
+        raise DomainError("unknown_category", "適用区分のコードが正しくありません（A01〜A05, B01〜B06）", "category")
+    limit = self_pay_limit(category_code, medical_cost, month, outpatient_only)
+    return {"category_code": category_code, "category": CATEGORIES[category_code].label,
+            "month": month.replace(day=1), "medical_cost": medical_cost,
+            "outpatient_only": outpatient_only, "limit_yen": limit}

@@ -238,6 +238,13 @@ def create_app(ctx: Context) -> FastAPI:
     def assess(body: commands.ReceptionAssessment, who: Who) -> dict:
         return reception.assess(ctx, who, body)
 
+    @api.get("/self-pay-limits", tags=["documents"])
+    def self_pay_limit(who: Who, category: Annotated[str, Query(max_length=3)],
+                       medical_cost: Annotated[int, Query(ge=0, le=10**10)],
+                       month: Annotated[date, Query(description="診療月 (その月の任意の日)")],
+                       outpatient_only: bool = False) -> dict:
+        return documents.calculate_self_pay_limit(ctx, who, category, medical_cost, month, outpatient_only)
+
     @api.post("/card-checks", tags=["reception"])
     def check_card(body: commands.CardCheck, who: Who) -> dict:
         return documents.check_card(ctx, who, body.payload)
