@@ -4,50 +4,59 @@ is derived from the society's secret (the vault key file); the public key can be
 from __future__ import annotations
 
 import base64
+import binascii
+import re
 
-import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 PREFIX = "SK1"
+_ALPHANUMERIC = re.compile(r"[0-9A-Z\-:]+")
 
 
 class ForgedCard(Exception):
     """The payload is malformed or its signature does not match."""
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 class CardSigner:
     def __init__(self, secret: bytes):
-        seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"shikaku-cards-v1",
-                    info=b"shikaku card signing").derive(secret)
-        self._private = Ed25519PrivateKey.from_private_bytes(seed)
+        self.seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"shikaku-cards-v1",
+                         info=b"shikaku card signing").derive(secret)
+        self._private = Ed25519PrivateKey.from_private_bytes(self.seed)
         self.public_key: Ed25519PublicKey = self._private.public_key()
 
+    @classmethod
+    def from_seed(cls, seed: bytes) -> "CardSigner":
+        """The same signer in another process (print workers)."""
+        signer = cls.__new__(cls)
+        signer.seed = seed
+        signer._private = Ed25519PrivateKey.from_private_bytes(seed)
+        signer.public_key = signer._private.public_key()
+        return signer
+
     def sign(self, fields: dict) -> str:
-        """`SK1.<fields as JSON, base64url>.<signature, base64url>` — short enough for a QR code."""
-        body = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
-        return f"{PREFIX}.{_b64(body)}.{_b64(self._private.sign(body))}"
+        """`SK1:<K><VALUE>:…:<Ed25519 signature, base32>` in the QR alphanumeric alphabet (digits,
+        capitals, '-'), which keeps the code small so it prints small and reads fast. Keys are
+        single letters; values digits, codes and ISO dates."""
+        body = ":".join(f"{key.upper()}{str(fields[key]).upper()}" for key in sorted(fields))
+        if any(len(key) != 1 for key in fields) or not _ALPHANUMERIC.fullmatch(body):
+            raise ValueError("card fields: one-letter keys, values of digits, letters and '-'")
+        signature = base64.b32encode(self._private.sign(body.encode())).decode().rstrip("=")
+        return f"{PREFIX}:{body}:{signature}"
 
     def verify(self, payload: str) -> dict:
-        """The signed fields, or `ForgedCard`."""
+        """The signed fields (keys lower case, values as printed in the code), or `ForgedCard`."""
         try:
-            prefix, body, signature = payload.strip().split(".")
+            prefix, rest = payload.strip().split(":", 1)
+            body, signature = rest.rsplit(":", 1)
             if prefix != PREFIX:
                 raise ValueError(prefix)
-            raw = _unb64(body)
-            self.public_key.verify(_unb64(signature), raw)
-            return orjson.loads(raw)
-        except (ValueError, InvalidSignature, orjson.JSONDecodeError) as exc:
+            self.public_key.verify(base64.b32decode(signature + "=" * (-len(signature) % 8)),
+                                   body.encode())
+            return {item[0].lower(): item[1:] for item in body.split(":")}
+        except (ValueError, InvalidSignature, binascii.Error) as exc:
             raise ForgedCard() from exc
 
     def public_key_pem(self) -> str:

@@ -6,10 +6,13 @@ dependents (被扶養者), My Numbers in the vault, マイナンバーカード 
 health-insurance use registration (利用登録), leavers (資格喪失) and legacy cards (健康保険証).
 A handful of named showcase families (記号 1000) come first and stay the same for every seed.
 
-The same seed gives the same society (apart from the AES-GCM nonces). Every row is what the
-service layer would have written (`service_layer.members.enrol` and friends), including the
-family snapshots the read side folds, but written with executemany in large batches inside one
-transaction: a million members take about a minute on SQLite.
+The same seed gives the same society (apart from the AES-GCM nonces) on any backend. Every row
+is what the service layer would have written (`service_layer.members.enrol` and friends),
+including the family snapshots the read side folds, but written in batches of 20,000 members
+straight to the driver (executemany on SQLite, COPY on PostgreSQL) inside one transaction, with
+the plain indexes of the loaded tables rebuilt at the end: a million members take about 80 s on
+SQLite and 90 s on PostgreSQL on two cores (bench/demo_generation.py). An interrupted run
+leaves nothing behind, so the next run starts again from scratch.
 
 Generation runs in two passes. The first plans every family (ages, dates, who depends on whom,
 who left) without names or numbers; the plans are then ordered by the insured's 資格取得日 so
@@ -19,13 +22,15 @@ pass draws names, My Numbers and cards, and writes.
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any, Callable, Iterable
+from datetime import date
+from typing import Any, Callable
 
+import orjson
 from faker.providers.person.ja_JP import Provider as _JaPerson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -33,11 +38,10 @@ from sqlalchemy import Connection, func, select, text, update
 from stdnum.jp.in_ import calc_check_digit
 
 from ..adapters.db import repository as repo
-from ..adapters.db.schema import (family_snapshots, legacy_cards, members, myna_cards,
-                                  registrations, symbols)
-from ..domain.age import age_on, anniversary
+from ..adapters.db.schema import family_snapshots, legacy_cards, myna_cards, registrations, symbols
+from ..adapters.db.schema import members as member_table
+from ..domain.age import anniversary
 from ..domain.legacy import legacy_card_valid_until
-from ..domain.ratio import elderly_from, late_elderly_from, preschool_until
 from ..domain.registry import Kind, LossReason, Relationship
 from ..domain.remuneration import GRADES
 from ..service_layer.context import Context
@@ -55,7 +59,15 @@ CARD_ONLY_SHARE = 0.09  # … and a card without 利用登録
 CARD_EXPIRED_SHARE = 0.04  # of the cards: electronic certificate already expired
 CANCELLED_SHARE = 0.015  # of the 利用登録: cancelled (解除)
 LEGACY_PRINTED_EXPIRY_SHARE = 0.08  # legacy cards with a printed expiry date
+# The society holds My Numbers from the start of 情報連携 (2017-11-13); members enrolled
+# before gave theirs in a collection campaign ending before online verification (2021-10-20).
+MY_NUMBERS_FROM = date(2017, 11, 13)
+MY_NUMBER_CAMPAIGN_END = date(2021, 3, 31)
 LEGACY_RENEWAL = date(2020, 4, 1)  # the society's last card renewal before the transition
+_ONLINE_START = date(2021, 10, 20).toordinal()  # オンライン資格確認 and the 利用登録 began
+_REGISTRATION_WAVES = tuple((a.toordinal(), b.toordinal()) for a, b in (
+    (date(2021, 10, 20), date(2022, 5, 31)), (date(2022, 6, 1), date(2023, 9, 30)),
+    (date(2023, 10, 1), date(2024, 12, 1))))
 _PRINTED_EXPIRIES = (date(2025, 3, 31), date(2025, 9, 30), date(2026, 3, 31))
 
 _INSURED, _DEPENDENT = Relationship.INSURED.value, Relationship.DEPENDENT.value
@@ -67,6 +79,7 @@ _YEAR = 365.2425
 # Faker's ja_JP tables: (kanji, katakana, romaji); surnames weighted by frequency.
 _SURNAMES = tuple(_JaPerson.last_name_pairs.keys())
 _SURNAME_WEIGHTS = tuple(itertools.accumulate(float(w) for w in _JaPerson.last_name_pairs.values()))
+_SURNAME_TOTAL = _SURNAME_WEIGHTS[-1]
 _GIVEN = ((tuple(_JaPerson.first_name_male_pairs)), tuple(_JaPerson.first_name_female_pairs))
 _SEX = ("male", "female")
 
@@ -79,6 +92,7 @@ _INSURED_AGES = tuple(range(18, 75))
 _INSURED_AGE_WEIGHTS = tuple(itertools.accumulate(
     next(w for (lo, w), (hi, _) in zip(_AGE_BANDS, _AGE_BANDS[1:]) if lo <= a < hi)
     for a in _INSURED_AGES))
+_INSURED_AGE_TOTAL = _INSURED_AGE_WEIGHTS[-1]
 # Married share by the insured's age (upper bound of the band, share).
 _MARRIED = ((24, 0.08), (29, 0.32), (34, 0.56), (39, 0.66), (49, 0.7), (59, 0.72), (74, 0.76))
 _CHILDREN_WEIGHTS = tuple(itertools.accumulate((0.22, 0.28, 0.35, 0.12, 0.03)))
@@ -115,7 +129,6 @@ class _Showcase:
     name: tuple[str, str]  # kanji, kana
     my_number: str = "registered"  # registered | none | today (registered today, not yet public)
     card: str = "registered"  # registered | none | card_only | expired_grace | cancelled
-    note: str = ""
 
 
 @dataclass
@@ -143,10 +156,20 @@ class _Generator:
         self.grades = GRADES.on(self.today)
         self._grade_mids = [(a + b) / 2 for a, b in zip(self.grades, self.grades[1:])]
         self.legacy_last = ctx.policy.legacy_card_issue.last.toordinal()
+        self.my_number_start = min(MY_NUMBERS_FROM.toordinal(), self.t)
+        self.my_number_campaign_days = max(
+            1, min(MY_NUMBER_CAMPAIGN_END.toordinal(), self.t) - self.my_number_start + 1)
+        self.legacy_renewal = min(LEGACY_RENEWAL.toordinal(), self.legacy_last)
+        self._seal, self._lookup_hash = ctx.vault.seal, ctx.vault.lookup_hash
         self.counts = _Counts()
         self._dates: dict[int, date] = {}
-        self._isos: dict[int, str] = {}
-        self._publish: dict[int, date] = {}
+        # Every day from the oldest birth to today, as ISO text and as publish_on (R-MYNA-2,
+        # memoised by the calendar too): the rows of a million members look these up millions
+        # of times.
+        self._base = min(self.min_birth, FOUNDED.toordinal())
+        self._isos = [date.fromordinal(o).isoformat() for o in range(self._base, self.t + 1)]
+        self._publish: dict[int, str] = {}
+        self._valid_until: dict[tuple, str] = {}
         self._numbers_used: set[str] = set()
         self._cards_used: set[str] = set()
         self.showcase_lines: list[str] = []
@@ -170,15 +193,15 @@ class _Generator:
         return value
 
     def iso(self, ordinal: int) -> str:
-        value = self._isos.get(ordinal)
-        if value is None:
-            value = self._isos[ordinal] = self.d(ordinal).isoformat()
-        return value
+        if self._base <= ordinal <= self.t:
+            return self._isos[ordinal - self._base]
+        return self.d(ordinal).isoformat()
 
-    def publish(self, ordinal: int) -> date:
+    def publish(self, ordinal: int) -> str:
+        """publish_on (ISO) of a registration entered on `ordinal` (R-MYNA-2)."""
         value = self._publish.get(ordinal)
         if value is None:
-            value = self._publish[ordinal] = self.ctx.publish_on(self.d(ordinal))
+            value = self._publish[ordinal] = self.ctx.publish_on(self.d(ordinal)).isoformat()
         return value
 
     def birth_for_age(self, age: float) -> int:
@@ -187,7 +210,7 @@ class _Generator:
 
     def registered_after(self, qualified: int, not_before: int = 0) -> int:
         """登録日: 1–10 days after the 資格取得日, never after today nor before `not_before`."""
-        return max(not_before, min(self.t, qualified + self.rng.randint(1, 10)))
+        return max(not_before, min(self.t, qualified + 1 + int(self.rng.random() * 10)))
 
     def grade(self, amount: float) -> int:
         return self.grades[bisect.bisect(self._grade_mids, amount)]
@@ -196,7 +219,7 @@ class _Generator:
 
     def plan_family(self) -> list[_Person]:
         rng, t = self.rng, self.t
-        age = rng.choices(_INSURED_AGES, cum_weights=_INSURED_AGE_WEIGHTS)[0]
+        age = _INSURED_AGES[bisect.bisect(_INSURED_AGE_WEIGHTS, rng.random() * _INSURED_AGE_TOTAL)]
         birth = self.birth_for_age(age + rng.random())
         female = int(rng.random() < (0.42 if age < 40 else 0.36 if age < 60 else 0.28))
         qualified = self._hire(age, birth)
@@ -204,7 +227,7 @@ class _Generator:
         insured.remuneration = self._remuneration(age, female)
         insured.exempt = rng.random() < (0.08 if insured.remuneration <= 126_000 else 0.006)
         # The insured leaves: recent years, more often when young or past 60.
-        if rng.random() < (0.06 if age < 30 else 0.075 if age >= 60 else 0.04):
+        if rng.random() < (0.07 if age < 30 else 0.09 if age >= 60 else 0.045):
             first = max(qualified + 30, t - 3 * 365)
             if first < t:
                 insured.lost = rng.randint(first, t - 1)
@@ -219,7 +242,7 @@ class _Generator:
         spouse_birth = 0
         spouse_dependent = False
         if married_age is not None:
-            marriage = birth + int(married_age * _YEAR) + rng.randint(0, 364)
+            marriage = birth + int((married_age + rng.random()) * _YEAR)
             gap = round(rng.gauss(2, 3))
             spouse_age = age - gap if not female else age + gap
             if 18 <= spouse_age <= 74 and rng.random() < (0.2 if female else 0.78):
@@ -265,7 +288,7 @@ class _Generator:
         return min(t, max(qualified, FOUNDED.toordinal(), birth + int(18 * _YEAR) + 1))
 
     def _remuneration(self, age: int, female: int) -> int:
-        amount = 330_000 * _band(_WAGE_CURVE, age) * (0.8 if female else 1.0) \
+        amount = 345_000 * _band(_WAGE_CURVE, age) * (0.8 if female else 1.0) \
             * self.rng.lognormvariate(0, 0.33)
         return self.grade(amount)
 
@@ -279,7 +302,7 @@ class _Generator:
         rng, t = self.rng, self.t
         if not spouse_dependent and rng.random() >= (0.35 if insured.female else 0.6):
             return []  # covered through the other parent's insurance
-        count = rng.choices(range(5), cum_weights=_CHILDREN_WEIGHTS)[0]
+        count = bisect.bisect(_CHILDREN_WEIGHTS, rng.random() * _CHILDREN_WEIGHTS[-1])
         children = []
         born = marriage + int((0.8 + rng.random() * 3) * _YEAR)
         for _ in range(count):
@@ -295,7 +318,9 @@ class _Generator:
                     start = date(self.d(born + int((18 if age < 22 else 22) * _YEAR)).year + 1, 4, 1)
                     child.lost = start.toordinal()
                     child.reason = LossReason.OTHER_INSURANCE.value
-                    if child.lost > child.qualified and (child.lost <= t or age < 23):
+                    recent = t - 2 * 365 <= child.lost <= t
+                    if child.lost > child.qualified and (recent or (age < 23 and child.lost > t)) \
+                            and rng.random() < 0.5:
                         children.append(child)
             born += int((1.2 + rng.random() * 3) * _YEAR)
         return children
@@ -326,16 +351,18 @@ class _Generator:
     # ------------------------------------------------------------------ pass 2: rows
 
     def _reset_batch(self) -> None:
-        self.member_rows: list[dict] = []
-        self.registration_rows: list[dict] = []
-        self.snapshot_rows: list[dict] = []
-        self.card_rows: list[dict] = []
-        self.legacy_rows: list[dict] = []
+        self.batch: dict[str, list[tuple]] = {name: [] for name in _COLUMNS}
+        self.member_rows = self.batch["members"]
+        self.registration_rows = self.batch["registrations"]
+        self.snapshot_rows = self.batch["family_snapshots"]
+        self.card_rows = self.batch["myna_cards"]
+        self.legacy_rows = self.batch["legacy_cards"]
 
     def new_my_number(self) -> str:
-        rng = self.rng
+        """A fresh valid 個人番号 (R-NUM-2): 11 random digits, the first not 0, and the check digit."""
+        random_ = self.rng.random
         while True:
-            first11 = str(rng.randrange(10_000_000_000, 100_000_000_000))
+            first11 = str(10_000_000_000 + int(random_() * 90_000_000_000))
             number = first11 + calc_check_digit(first11)
             if number not in self._numbers_used:
                 self._numbers_used.add(number)
@@ -348,19 +375,18 @@ class _Generator:
                 self._cards_used.add(card_id)
                 return card_id
 
-    def name(self, person: _Person, surname: tuple) -> tuple[str, str]:
-        given = self.rng.choice(_GIVEN[person.female])
-        return f"{surname[0]} {given[0]}", f"{surname[1]} {given[1]}"
-
     def emit_family(self, symbol: str, number: str, family: list[_Person],
                     showcase: list[_Showcase] | None = None) -> list[int]:
         """Appends the rows of one family to the batch; returns the member ids."""
-        rng, t, counts = self.rng, self.t, self.counts
-        vault, iso, d = self.ctx.vault, self.iso, self.d
+        random_, t, counts = self.rng.random, self.t, self.counts
+        seal, lookup_hash = self._seal, self._lookup_hash
+        isos, base = self._isos, self._base  # every date of a member lies in [base, today]
+        member_rows = self.member_rows
         family_id = self.next_id
-        self.next_id += len(family)
+        size = len(family)
+        self.next_id += size
         insured = family[0]
-        surname = rng.choices(_SURNAMES, cum_weights=_SURNAME_WEIGHTS)[0]
+        surname = _SURNAMES[bisect.bisect(_SURNAME_WEIGHTS, random_() * _SURNAME_TOTAL)]
         identities: list[list] = []
         events: list[tuple] = []
         counts.families += 1
@@ -370,133 +396,140 @@ class _Generator:
             if special:
                 name, kana = special.name
             else:
-                own_surname = surname if person.role != "parent" or rng.random() < 0.8 else \
-                    rng.choices(_SURNAMES, cum_weights=_SURNAME_WEIGHTS)[0]
-                name, kana = self.name(person, own_surname)
+                own = surname if person.role != "parent" or random_() < 0.8 else \
+                    _SURNAMES[bisect.bisect(_SURNAME_WEIGHTS, random_() * _SURNAME_TOTAL)]
+                names = _GIVEN[person.female]
+                given = names[int(random_() * len(names))]
+                name, kana = f"{own[0]} {given[0]}", f"{own[1]} {given[1]}"
             relationship = _INSURED if branch_index == 0 else _DEPENDENT
             branch = _BRANCHES[branch_index]
-            # 個人番号: most have one; some gave it after the enrolment.
-            if special:
-                has_my_number = special.my_number != "none"
-                later = t if special.my_number == "today" else 0
-            else:
-                has_my_number = rng.random() < MY_NUMBER_SHARE
-                later = 0
-                if has_my_number and person.registered < t - 5 and rng.random() < LATER_MY_NUMBER_SHARE:
-                    later = min(t, person.registered + rng.randint(5, 400))
+            # 個人番号: most have one; some gave it only after the enrolment.
+            has_my_number = special.my_number != "none" if special else random_() < MY_NUMBER_SHARE
+            later = 0
+            if not has_my_number:
+                pass
+            elif special and special.my_number == "today":
+                later = t
+            elif person.registered < self.my_number_start:
+                # Enrolled before the society could hold My Numbers: the collection campaign.
+                later = self.my_number_start + int(random_() * self.my_number_campaign_days)
+            elif not special and person.registered < t - 5 and random_() < LATER_MY_NUMBER_SHARE:
+                later = min(t, person.registered + 5 + int(random_() * 396))
             if has_my_number:
                 clear = self.new_my_number()
-                digest = vault.lookup_hash(clear)
-                cipher, last4 = vault.seal(clear), clear[-4:]
+                digest = lookup_hash(clear)
+                cipher, last4 = seal(clear), clear[-4:]
                 counts.with_my_number += 1
-                counts.my_number_later += bool(later)
+                if later:
+                    counts.my_number_later += 1
                 self._card(person, digest, special.card if special else None)
             else:
                 digest = cipher = last4 = None
-            self.member_rows.append({
-                "id": member_id, "family_id": family_id, "relationship": relationship,
-                "symbol": symbol, "number": number, "branch": branch,
-                "last_branch": len(family) - 1 if branch_index == 0 else 0,
-                "name": name, "name_kana": kana, "birth_date": d(person.birth),
-                "qualified_on": d(person.qualified), "my_number_cipher": cipher,
-                "my_number_hash": digest, "my_number_last4": last4})
+            birth = isos[person.birth - base]
+            member_rows.append((
+                member_id, family_id, relationship, symbol, number, branch,
+                size - 1 if branch_index == 0 else 0, name, kana, birth,
+                isos[person.qualified - base],
+                cipher, digest, last4))
             identities.append([member_id, family_id, relationship, symbol, number, branch])
-            data: dict[str, Any] = {
-                "name": name, "name_kana": kana, "birth_date": iso(person.birth),
-                "sex": _SEX[person.female], "coverage_ends_on": None,
-                "with_my_number": has_my_number and not later}
             if branch_index == 0:
-                data["standard_monthly_remuneration"] = person.remuneration
-                data["resident_tax_exempt"] = person.exempt
+                data: dict[str, Any] = {
+                    "name": name, "name_kana": kana, "birth_date": birth,
+                    "sex": _SEX[person.female], "coverage_ends_on": None,
+                    "with_my_number": has_my_number and not later,
+                    "standard_monthly_remuneration": person.remuneration,
+                    "resident_tax_exempt": person.exempt}
                 counts.insured += 1
             else:
+                data = {"name": name, "name_kana": kana, "birth_date": birth,
+                        "sex": _SEX[person.female], "coverage_ends_on": None,
+                        "with_my_number": has_my_number and not later}
                 counts.dependents += 1
             events.append((person.registered, 0, branch_index, member_id, _ENROLMENT,
                            person.qualified, data))
             if later:
                 events.append((later, 1, branch_index, member_id, _MY_NUMBER, later, {}))
-            lost = person.lost or (insured.lost if branch_index else 0)
             if person.lost:
                 events.append((person.lost_registered, 2, branch_index, member_id,
                                _DISQUALIFICATION, person.lost, {"reason": person.reason}))
+            lost = person.lost or (insured.lost if branch_index else 0)
             if lost and lost <= t:
                 counts.lost += 1
-            self._legacy_card(member_id, person, lost)
-        events.sort(key=lambda e: e[:3])
+            if person.registered <= self.legacy_last:
+                self._legacy_card(member_id, person, lost)
+        if len(events) > 1:
+            events.sort(key=_event_order)
         snapshot = []
+        registration_rows, dumps, publish = self.registration_rows, orjson.dumps, self.publish
+        seq = self.next_seq
         for registered, _, _, member_id, kind, effective, data in events:
-            seq = self.next_seq
-            self.next_seq += 1
-            publish_on = self.publish(registered)
-            self.registration_rows.append({
-                "seq": seq, "family_id": family_id, "member_id": member_id, "kind": kind,
-                "effective_on": d(effective), "registered_on": d(registered),
-                "publish_on": publish_on, "data": data})
-            snapshot.append([seq, member_id, kind, iso(effective), iso(registered),
-                             publish_on.isoformat(), data])
-        self.snapshot_rows.append({"family_id": family_id,
-                                   "payload": repo.snapshot_payload(identities, snapshot)})
-        return list(range(family_id, family_id + len(family)))
+            effective_on, registered_on = isos[effective - base], isos[registered - base]
+            publish_on = publish(registered)
+            registration_rows.append((seq, family_id, member_id, kind, effective_on, registered_on,
+                                      publish_on, dumps(data).decode()))
+            snapshot.append([seq, member_id, kind, effective_on, registered_on, publish_on, data])
+            seq += 1
+        self.next_seq = seq
+        self.snapshot_rows.append((family_id, repo.snapshot_payload(identities, snapshot)))
+        return list(range(family_id, family_id + size))
 
     def _card(self, person: _Person, digest: str, kind: str | None) -> None:
         """マイナンバーカード of a member with a My Number (national side), maybe registered."""
         rng, t = self.rng, self.t
         if kind is None:
             u = rng.random()
-            kind = "registered" if u < CARD_REGISTERED_SHARE else \
-                "card_only" if u < CARD_REGISTERED_SHARE + CARD_ONLY_SHARE else "none"
-            if kind != "none" and rng.random() < CARD_EXPIRED_SHARE:
+            if u >= CARD_REGISTERED_SHARE + CARD_ONLY_SHARE:
+                return
+            kind = "registered" if u < CARD_REGISTERED_SHARE else "card_only"
+            if rng.random() < CARD_EXPIRED_SHARE:
                 kind = "expired"
-            if kind == "registered" and rng.random() < CANCELLED_SHARE:
+            elif kind == "registered" and rng.random() < CANCELLED_SHARE:
                 kind = "cancelled"
         if kind == "none":
             return
         birth = self.d(person.birth)
+        # The electronic certificate expires on a birthday: a few in the last two years (the
+        # showcase within the 3-month grace, R-MYNA-5), most in the next five.
         if kind in ("expired", "expired_grace"):
-            # On a birthday in the last two years; the grace showcase expired within 3 months.
-            years = (t - 40 if kind == "expired_grace" else t - rng.randint(1, 700))
-            expires = anniversary(birth, self.d(years).year - birth.year)
+            back = self.d(t - 40 if kind == "expired_grace" else t - rng.randint(1, 700))
+            expires = anniversary(birth, back.year - birth.year)
             if expires.toordinal() >= t:
                 expires = anniversary(birth, expires.year - 1 - birth.year)
         else:
             expires = anniversary(birth, self.today.year + rng.randint(1, 5) - birth.year)
         registered = cancelled = None
-        if kind in ("registered", "cancelled", "expired", "expired_grace"):
-            first = max(date(2021, 10, 20).toordinal(), person.birth + 60)
-            last = min(t - 1, expires.toordinal())
+        if kind != "card_only":
+            first = max(_ONLINE_START, person.birth + 60)
+            # A cancelled registration is at least a month old, so that the 解除 fits before today.
+            last = min(t - 31 if kind == "cancelled" else t - 1, expires.toordinal())
             if first <= last:
                 registered_ord = self._insurance_registration(first, last)
-                registered = self.d(registered_ord)
-                if kind == "cancelled" and registered_ord + 30 < t:
-                    cancelled = self.d(rng.randint(registered_ord + 30, t))
-        self.card_rows.append({"card_id": self.new_card_id(), "my_number_hash": digest,
-                               "certificate_expires_on": expires,
-                               "insurance_registered_on": registered,
-                               "insurance_cancelled_on": cancelled})
+                registered = self.iso(registered_ord)
+                if kind == "cancelled":
+                    cancelled = self.iso(rng.randint(registered_ord + 30, t))
+        self.card_rows.append((self.new_card_id(), digest, expires.isoformat(), registered,
+                               cancelled))
         counts = self.counts
         counts.cards += 1
         if registered and not cancelled:
             counts.myna_registered += 1
-        counts.myna_cancelled += cancelled is not None
+        if cancelled:
+            counts.myna_cancelled += 1
 
     def _insurance_registration(self, first: int, last: int) -> int:
         """利用登録日: waves of 2022–2023 (マイナポイント) and late 2024 (end of the legacy card)."""
         u = self.rng.random()
-        lo, hi = ((date(2021, 10, 20), date(2022, 5, 31)) if u < 0.12 else
-                  (date(2022, 6, 1), date(2023, 9, 30)) if u < 0.57 else
-                  (date(2023, 10, 1), date(2024, 12, 1)) if u < 0.85 else
-                  (date(2024, 12, 2), self.today))
-        lo_ord, hi_ord = max(first, lo.toordinal()), min(last, hi.toordinal())
-        if lo_ord > hi_ord:
-            lo_ord, hi_ord = first, last
-        return self.rng.randint(lo_ord, hi_ord)
+        lo, hi = (_REGISTRATION_WAVES[0] if u < 0.12 else _REGISTRATION_WAVES[1] if u < 0.57 else
+                  _REGISTRATION_WAVES[2] if u < 0.85 else (_REGISTRATION_WAVES[2][1] + 1, self.t))
+        lo, hi = max(first, lo), min(last, hi)
+        if lo > hi:
+            lo, hi = first, last
+        return self.rng.randint(lo, hi)
 
     def _legacy_card(self, member_id: int, person: _Person, lost: int) -> None:
-        """健康保険証 for members registered on or before 2024-12-01 (R-LEG-1), issued on
+        """健康保険証 of a member registered on or before 2024-12-01 (R-LEG-1): issued on
         registration or at the last renewal, unless they had left by then."""
-        if person.registered > self.legacy_last:
-            return
-        issued = max(person.registered, min(LEGACY_RENEWAL.toordinal(), self.legacy_last))
+        issued = max(person.registered, self.legacy_renewal)
         if lost and lost <= issued:
             return
         expires = None
@@ -504,26 +537,96 @@ class _Generator:
             expires = self.rng.choice(_PRINTED_EXPIRIES)
             if expires.toordinal() < issued:
                 expires = None
-        issued_on = self.d(issued)
-        self.legacy_rows.append({
-            "member_id": member_id, "issued_on": issued_on, "expires_on": expires,
-            "valid_until": legacy_card_valid_until(issued_on, expires, self.ctx.policy)})
+        key = (issued, expires)
+        valid_until = self._valid_until.get(key)
+        if valid_until is None:
+            valid_until = self._valid_until[key] = legacy_card_valid_until(
+                self.d(issued), expires, self.ctx.policy).isoformat()
+        self.legacy_rows.append((member_id, self.iso(issued),
+                                 expires.isoformat() if expires else None, valid_until))
         self.counts.legacy_cards += 1
-
-    # ------------------------------------------------------------------ writing
-
-    def flush(self) -> None:
-        conn = self.conn
-        for table, rows in ((members, self.member_rows), (registrations, self.registration_rows),
-                            (family_snapshots, self.snapshot_rows), (myna_cards, self.card_rows),
-                            (legacy_cards, self.legacy_rows)):
-            if rows:
-                conn.execute(table.insert(), rows)
-        self._reset_batch()
 
     @property
     def batch_size(self) -> int:
         return len(self.member_rows)
+
+    def take_batch(self) -> dict[str, list[tuple]]:
+        batch = self.batch
+        self._reset_batch()
+        return batch
+
+
+def _event_order(event: tuple) -> tuple:
+    """Registrations of a family in order of entry: day, then enrolment before My Number before
+    loss, then branch."""
+    return event[0], event[1], event[2]
+
+
+# ---------------------------------------------------------------------- writing
+
+# The columns written, in the order of the row tuples (dates as ISO strings, JSON as text).
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "members": ("id", "family_id", "relationship", "symbol", "number", "branch", "last_branch",
+                "name", "name_kana", "birth_date", "qualified_on", "my_number_cipher",
+                "my_number_hash", "my_number_last4"),
+    "registrations": ("seq", "family_id", "member_id", "kind", "effective_on", "registered_on",
+                      "publish_on", "data"),
+    "family_snapshots": ("family_id", "payload"),
+    "myna_cards": ("card_id", "my_number_hash", "certificate_expires_on",
+                   "insurance_registered_on", "insurance_cancelled_on"),
+    "legacy_cards": ("member_id", "issued_on", "expires_on", "valid_until"),
+}
+_TABLES = {table.name: table for table in (member_table, registrations, family_snapshots,
+                                           myna_cards, legacy_cards)}
+
+
+def _check_columns() -> None:
+    """Fails loudly when the schema gained a required column this generator does not write."""
+    for name, columns in _COLUMNS.items():
+        table = _TABLES[name]
+        missing = [c.name for c in table.columns if c.name not in columns and not c.nullable
+                   and c.default is None and c.server_default is None
+                   and not (c.primary_key and c.autoincrement in (True, "auto"))]
+        unknown = [c for c in columns if c not in table.c]
+        if missing or unknown:
+            raise RuntimeError(f"demo generator out of date for table {name}: "
+                               f"missing {missing}, unknown {unknown}")
+
+
+class _Writer:
+    """Writes batches on the transaction's own DBAPI connection: executemany on SQLite, COPY on
+    PostgreSQL. Parameters go to the driver as they are (ISO dates, JSON text): SQLAlchemy's
+    per-row type processing doubled the run time. (A writer thread was slower still: the
+    sqlite3 module releases the GIL around every row, and the handoffs cost more than the
+    overlap gained.)"""
+
+    def __init__(self, conn: Connection):
+        _check_columns()
+        self.raw = conn.connection.dbapi_connection
+        self.postgres = conn.dialect.name == "postgresql"
+        quote = conn.dialect.identifier_preparer.quote
+        self.statements = {}
+        for name, columns in _COLUMNS.items():
+            names = ", ".join(quote(c) for c in columns)
+            self.statements[name] = (
+                f"COPY {quote(name)} ({names}) FROM STDIN" if self.postgres else
+                f"INSERT INTO {quote(name)} ({names}) VALUES ({', '.join('?' * len(columns))})")
+
+    def write(self, batch: dict[str, list[tuple]]) -> None:
+        cursor = self.raw.cursor()
+        try:
+            for name in _COLUMNS:  # members first: the others refer to them
+                rows = batch[name]
+                if not rows:
+                    continue
+                if self.postgres:
+                    with cursor.copy(self.statements[name]) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    cursor.executemany(self.statements[name], rows)
+        finally:
+            cursor.close()
 
 
 # ---------------------------------------------------------------------- showcase
@@ -546,7 +649,7 @@ def _showcase(g: _Generator) -> list[tuple[list[_Showcase], Callable[[list[int]]
         return person
 
     def pub(ordinal: int) -> str:
-        return _wareki_free(g.publish(ordinal))
+        return _japanese_date(date.fromisoformat(g.publish(ordinal)))
 
     families = []
     # 1 新生児のいる世帯: 未就学2割の子、個人番号は本日登録 (公開は翌々営業日).
@@ -625,7 +728,7 @@ def _showcase(g: _Generator) -> list[tuple[list[_Showcase], Callable[[list[int]]
     return families
 
 
-def _wareki_free(day: date) -> str:
+def _japanese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -636,12 +739,14 @@ def generate(ctx: Context, members: int, seed: int, console: Console | None = No
     initialised database of `ctx`; returns a Japanese summary. Does nothing when the database
     already has members."""
     started = time.perf_counter()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of long-lived small objects: the cycle collector would rescan them
     with ctx.engine.connect() as conn:
         restore = _bulk_settings(conn)
         try:
             conn = conn.execution_options(write=True)
             with conn.begin():
-                existing = conn.execute(select(func.count()).select_from(members)).scalar_one()
+                existing = conn.execute(select(func.count()).select_from(member_table)).scalar_one()
                 if existing:
                     return _existing_summary(conn, existing)
                 g = _Generator(ctx, conn, members, seed)
@@ -649,12 +754,14 @@ def generate(ctx: Context, members: int, seed: int, console: Console | None = No
                 _finish(conn, g)
         finally:
             restore()
+            if gc_was_enabled:
+                gc.enable()
     return _summary(g, time.perf_counter() - started)
 
 
 def _run(g: _Generator, console: Console | None) -> None:
     conn = g.conn
-    g.next_id = (conn.execute(select(func.max(members.c.id))).scalar() or 0) + 1
+    g.next_id = (conn.execute(select(func.max(member_table.c.id))).scalar() or 0) + 1
     g.next_seq = (conn.execute(select(func.max(registrations.c.seq))).scalar() or 0) + 1
     last_numbers = {row.symbol: row.last_number for row in conn.execute(select(symbols))}
     g.existing_symbols = set(last_numbers)
@@ -662,45 +769,57 @@ def _run(g: _Generator, console: Console | None) -> None:
     shown = sum(len(f) for f, _ in showcase)
     employers = _employers(g.rng, max(5, min(200, g.wanted // 50)), set(last_numbers))
     weights = list(itertools.accumulate(1 / (rank + 1) ** 0.9 for rank in range(len(employers))))
+    total_weight = weights[-1]
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, disable=console is None)
     with progress:
         planning = progress.add_task("世帯を設計", total=max(0, g.wanted - shown))
         plans: list[tuple[int, int, int, list[_Person]]] = []
         planned = 0
-        rng = g.rng
+        random_ = g.rng.random
         while planned < g.wanted - shown:
             family = g.plan_family()
-            employer = rng.choices(range(len(employers)), cum_weights=weights)[0]
+            employer = bisect.bisect(weights, random_() * total_weight)
             plans.append((family[0].qualified, family[0].registered, employer, family))
             planned += len(family)
-            if len(plans) % 5000 == 0:
+            if len(plans) % 10_000 == 0:
                 progress.update(planning, completed=planned)
         progress.update(planning, completed=planned)
         # Numbers per symbol and ids follow the order of enrolment.
-        plans.sort(key=lambda plan: plan[:2])
+        plans.sort(key=_plan_order)
         writing = progress.add_task("書き込み", total=shown + planned)
-        written = 0
+        indexes = _drop_secondary_indexes(conn)
+        writer = _Writer(conn)
         last_numbers.setdefault(SHOWCASE_SYMBOL, 0)
         for family, describe in showcase:
             last_numbers[SHOWCASE_SYMBOL] += 1
             ids = g.emit_family(SHOWCASE_SYMBOL, str(last_numbers[SHOWCASE_SYMBOL]),
                                 [s.person for s in family], family)
             g.showcase_lines.append(describe(ids))
-            written += len(family)
-        for _, _, employer, family in plans:
+        written = 0
+        for index, (_, _, employer, family) in enumerate(plans):
+            plans[index] = None  # type: ignore[call-overload]  # free the plan as we go
             symbol = employers[employer]
             number = last_numbers.get(symbol, 0) + 1
             last_numbers[symbol] = number
             g.emit_family(symbol, str(number), family)
-            written += len(family)
             if g.batch_size >= BATCH_MEMBERS:
-                g.flush()
+                written += g.batch_size
+                writer.write(g.take_batch())
                 progress.update(writing, completed=written)
-        g.flush()
+        written += g.batch_size
+        writer.write(g.take_batch())
         progress.update(writing, completed=written)
+        indexing = progress.add_task("索引を作成", total=len(indexes))
+        for definition in indexes:
+            conn.exec_driver_sql(definition)
+            progress.advance(indexing)
     g.last_numbers = last_numbers
-    g.employers = len(employers)
+    g.employers = len(set(last_numbers) - g.existing_symbols)  # symbols used, showcase included
+
+
+def _plan_order(plan: tuple) -> tuple[int, int]:
+    return plan[0], plan[1]
 
 
 def _employers(rng: random.Random, count: int, taken: set[str]) -> list[str]:
@@ -714,6 +833,31 @@ def _employers(rng: random.Random, count: int, taken: set[str]) -> list[str]:
             taken.add(symbol)
             found.append(symbol)
     return found
+
+
+def _drop_secondary_indexes(conn: Connection) -> list[str]:
+    """Drops the plain indexes of the (empty) tables about to be loaded and returns their exact
+    definitions: building an index once after the load is several times faster than keeping
+    it up to date row by row (random keys: My Number hashes, kana, dates). The DDL is part of
+    the load's transaction, so a failed load leaves the schema as it was. Primary keys and
+    unique constraints stay."""
+    tables = list(_COLUMNS)
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN (" + ", ".join(f"'{t}'" for t in tables) + ")")).all()
+    elif conn.dialect.name == "postgresql":
+        found = conn.execute(text(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "WHERE t.relname = ANY(:tables) AND t.relnamespace = current_schema()::regnamespace "
+            "AND NOT x.indisprimary AND NOT x.indisunique"), {"tables": tables}).all()
+    else:
+        return []
+    quote = conn.dialect.identifier_preparer.quote
+    for name, _ in found:
+        conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    return [definition for _, definition in found]
 
 
 def _finish(conn: Connection, g: _Generator) -> None:
@@ -735,7 +879,8 @@ def _finish(conn: Connection, g: _Generator) -> None:
 
 
 def _bulk_settings(conn: Connection) -> Callable[[], None]:
-    """On SQLite: no fsync and a large page cache for the load, restored afterwards."""
+    """On SQLite: no fsync and a large page cache for the load, restored afterwards (on this
+    connection only)."""
     if conn.dialect.name != "sqlite":
         return lambda: None
     raw = conn.connection.dbapi_connection
@@ -753,8 +898,8 @@ def _bulk_settings(conn: Connection) -> Callable[[], None]:
 
 
 def _existing_summary(conn: Connection, existing: int) -> str:
-    insured = conn.execute(select(func.count()).select_from(members)
-                           .where(members.c.relationship == _INSURED)).scalar_one()
+    insured = conn.execute(select(func.count()).select_from(member_table)
+                           .where(member_table.c.relationship == _INSURED)).scalar_one()
     return (f"データベースにはすでに加入者が {existing:,} 人（被保険者 {insured:,} 人、"
             f"被扶養者 {existing - insured:,} 人）登録されているため、デモデータは生成しませんでした。")
 
@@ -766,9 +911,9 @@ def _summary(g: _Generator, elapsed: float) -> str:
     head = (
         f"{DEMO_INSURER_NAME}（保険者番号 {DEMO_INSURER_NUMBER}）のデモデータを {elapsed:.1f} 秒で"
         f"生成しました：加入者 {total:,} 人（被保険者 {c.insured:,} 人、被扶養者 {c.dependents:,} 人、"
-        f"{c.families:,} 世帯、事業所 {g.employers + 1} か所）、うち資格喪失者 {c.lost:,} 人、"
+        f"{c.families:,} 世帯、事業所 {g.employers} か所）、うち資格喪失者 {c.lost:,} 人、"
         f"個人番号登録済み {c.with_my_number:,} 人（{share:.1f}%、うち加入後に登録 "
         f"{c.my_number_later:,} 人）、マイナ保険証利用登録 {c.myna_registered:,} 人（ほかに解除 "
         f"{c.myna_cancelled:,} 人）、健康保険証（令和6年12月1日以前の交付）{c.legacy_cards:,} 件。"
-        f"基準日は {_wareki_free(g.today)}、見本の世帯は記号 {SHOWCASE_SYMBOL} にあります：")
+        f"基準日は {_japanese_date(g.today)}、見本の世帯は記号 {SHOWCASE_SYMBOL} にあります：")
     return "\n".join([head, *(f"・{line}。" for line in g.showcase_lines)])

@@ -139,6 +139,20 @@ RunOn = Annotated[str, typer.Option("--run-on", help="処理日 (YYYY-MM-DD)")]
 OutDir = Annotated[Path, typer.Option("--out-dir", help="印刷ファイルと送付リストの出力先")]
 
 
+def _certificate_run(label: str, db: str | None, out_dir: Path, make_form, start) -> None:
+    """Runs an ex officio or renewal run with a progress bar, then writes its print files."""
+    ctx = build_context(database_url(db))
+    try:
+        form = make_form()
+        run = _run_with_progress(label, lambda progress: start(ctx, CLI_ACTOR, form, progress))
+    except (DomainError, ValueError) as exc:
+        _fail(exc if isinstance(exc, DomainError) else DomainError("invalid_input", str(exc)))
+    console.print(f"処理 {run['id']}: 交付 {run['issued']:,} 件, 対象外 {run['skipped']:,} 件"
+                  + (" (試行: 何も保存していません)" if run["dry_run"] else ""))
+    if not run["dry_run"] and run["issued"]:
+        _write_run_files(ctx, run, out_dir)
+
+
 @app.command("ex-officio")
 def ex_officio(run_on: RunOn, cohort: Annotated[str, typer.Option(
         help="legacy_holders (令和6年12月1日までの加入者) | all_without_myna")] = "legacy_holders",
@@ -147,34 +161,21 @@ def ex_officio(run_on: RunOn, cohort: Annotated[str, typer.Option(
     """資格確認書の職権交付 (R-CERT-4)。中断しても再実行すれば続きから処理します."""
     from ..service_layer import commands, runs
 
-    ctx = build_context(database_url(db))
-    try:
-        form = commands.CertificateRun(run_on=run_on, cohort=cohort, dry_run=dry_run)
-        run = _run_with_progress("職権交付", lambda p: runs.ex_officio(ctx, CLI_ACTOR, form, p))
-    except (DomainError, ValueError) as exc:
-        _fail(exc if isinstance(exc, DomainError) else DomainError("invalid_input", str(exc)))
-    console.print(f"処理 {run['id']}: 交付 {run['issued']:,} 件, 対象外 {run['skipped']:,} 件"
-                  + (" (試行: 何も保存していません)" if dry_run else ""))
-    if not dry_run and run["issued"]:
-        _write_run_files(ctx, run, out_dir)
+    _certificate_run("職権交付", db, out_dir,
+                     lambda: commands.CertificateRun(run_on=run_on, cohort=cohort, dry_run=dry_run),
+                     runs.ex_officio)
 
 
 @app.command()
 def renew(run_on: RunOn, cycle_end: Annotated[Optional[str], typer.Option(help="更新する有効期限")] = None,
           dry_run: Annotated[bool, typer.Option("--dry-run")] = False, db: Db = None,
           out_dir: OutDir = Path("var/runs")):
-    """資格確認書の更新 (R-CERT-8)."""
+    """資格確認書の更新 (R-CERT-8)。中断しても再実行すれば続きから処理します."""
     from ..service_layer import commands, runs
 
-    ctx = build_context(database_url(db))
-    try:
-        form = commands.RenewalRun(run_on=run_on, cycle_end=cycle_end, dry_run=dry_run)
-        run = _run_with_progress("更新", lambda p: runs.renewal(ctx, CLI_ACTOR, form, p))
-    except (DomainError, ValueError) as exc:
-        _fail(exc if isinstance(exc, DomainError) else DomainError("invalid_input", str(exc)))
-    console.print(f"処理 {run['id']}: 交付 {run['issued']:,} 件, 対象外 {run['skipped']:,} 件")
-    if not dry_run and run["issued"]:
-        _write_run_files(ctx, run, out_dir)
+    _certificate_run("更新", db, out_dir,
+                     lambda: commands.RenewalRun(run_on=run_on, cycle_end=cycle_end, dry_run=dry_run),
+                     runs.renewal)
 
 
 @app.command("check-card")

@@ -1,0 +1,60 @@
+"""Benchmark: printing a run's 資格確認書 into one print-shop PDF (issue 4: ≥ 1,000 cards/s).
+
+    .venv/bin/python bench/print_run.py [--cards 10000]
+
+Synthetic certificates with varied Japanese names; prints cards/s, pages, file size and the
+peak RSS as a Markdown table row for docs/BENCHMARKS.md."""
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from faker.providers.person.ja_JP import Provider
+
+from shikaku.adapters.pdf import DocumentRenderer
+from shikaku.adapters.signing import CardSigner
+from shikaku.domain.documents import EligibilityCertificatePrint, Holder
+
+
+def certificates(n: int):
+    rng = random.Random(1)
+    last, first = Provider.last_names, Provider.first_names
+    for i in range(n):
+        birth = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 70))
+        holder = Holder(name=f"{rng.choice(list(last))} {rng.choice(list(first))}", name_kana="シケン",
+                        birth_date=birth, sex=rng.choice(("male", "female")),
+                        relationship=rng.choice(("insured", "dependent")), symbol=str(7000 + i // 500),
+                        number=str(i % 500 + 1), branch="00", insurer_number="06139992",
+                        insurer_name="さくら産業健康保険組合", qualified_on=date(2019, 4, 1))
+        yield EligibilityCertificatePrint(serial=f"K{i:09d}0", holder=holder, issued_on=date(2025, 10, 1),
+                                          valid_from=date(2025, 10, 1), expires_on=date(2029, 11, 30))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cards", type=int, default=10_000)
+    args = parser.parse_args()
+    renderer = DocumentRenderer(CardSigner(b"benchmark-secret-0123456789abcdef"))
+    path = Path(tempfile.mkdtemp()) / "run.pdf"
+    started = time.perf_counter()
+    with path.open("wb") as out:
+        count = renderer.eligibility_certificates(certificates(args.cards), out)
+    elapsed = time.perf_counter() - started
+    pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    pages = next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages"))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("| cards | seconds | cards/s | pages | file MB | peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {count:,} | {elapsed:.2f} | {count / elapsed:,.0f} | {int(pages):,} | "
+          f"{path.stat().st_size / 1e6:.1f} | {rss:.0f} |")
+    path.unlink()
+
+
+if __name__ == "__main__":
+    main()
