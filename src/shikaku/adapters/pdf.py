@@ -91,10 +91,15 @@ def _insurer_row(holder: Holder) -> list[tuple[str, str]]:
     return [("保険者番号", holder.insurer_number), ("保険者名称", holder.insurer_name)]
 
 
+# The document kind in a QR code: one letter (the QR alphanumeric alphabet has no '_').
+QR_TYPES = {"certificate": "C", "limit": "L", "limit_reduction": "G", "elderly": "E",
+            "specific_disease": "T"}
+
+
 def certificate_payload(doc: EligibilityCertificatePrint) -> dict:
     """The fields the QR code of a 資格確認書 signs (what is printed, compactly)."""
     h = doc.holder
-    return {"t": "certificate", "s": doc.serial, "i": h.insurer_number, "k": h.symbol, "n": h.number,
+    return {"t": QR_TYPES["certificate"], "s": doc.serial, "i": h.insurer_number, "k": h.symbol, "n": h.number,
             "b": h.branch, "d": h.birth_date.isoformat(), "f": doc.valid_from.isoformat(),
             "e": doc.expires_on.isoformat()}
 
@@ -113,7 +118,7 @@ def _certificate_face(doc: EligibilityCertificatePrint) -> CardFace:
 
 
 def _payload(kind: str, serial: str, holder: Holder, **extra) -> dict:
-    return {"t": kind, "s": serial, "i": holder.insurer_number, "k": holder.symbol,
+    return {"t": QR_TYPES[kind], "s": serial, "i": holder.insurer_number, "k": holder.symbol,
             "n": holder.number, "b": holder.branch, "d": holder.birth_date.isoformat(), **extra}
 
 
