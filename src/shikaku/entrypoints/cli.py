@@ -25,6 +25,7 @@ err = Console(stderr=True)
 
 Db = Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL (sqlite:///… or postgresql+psycopg://…)")]
 CLI_ACTOR = Actor(Role.ADMIN, "cli")
+DEMO_FACILITY = "1310112345"  # 医療機関コード of the demo clinic (valid check digit)
 
 
 def _fail(exc: DomainError) -> None:
@@ -96,13 +97,17 @@ def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
     db_url = db or "sqlite:///var/demo.db"
     ctx = initialise(db_url, DEMO_INSURER_NUMBER, DEMO_INSURER_NAME)
     summary = generate(ctx, members=members, seed=seed, console=console)
-    tokens = {role: society.issue_token(ctx, CLI_ACTOR, role, f"demo-{role.value}")
+    tokens = {role.value: society.issue_token(ctx, CLI_ACTOR, role, f"demo-{role.value}")
               for role in (Role.ADMIN, Role.SUPERVISOR, Role.CLERK, Role.AUDITOR)}
+    try:
+        tokens["facility"] = society.add_facility(ctx, CLI_ACTOR, DEMO_FACILITY, "さくら内科クリニック")["token"]
+    except DomainError:  # a second `make demo`: the clinic exists, give it a new token
+        tokens["facility"] = society.issue_token(ctx, CLI_ACTOR, Role.FACILITY, DEMO_FACILITY)
     console.print(summary)
     console.print("\n[bold]サインイン用トークン[/bold] (Authorization: Bearer …)")
     for role, token in tokens.items():
-        console.print(f"  {role.value:<10} {token}")
-    console.print(f"\n例: curl -H 'Authorization: Bearer {tokens[Role.ADMIN]}' "
+        console.print(f"  {role:<10} {token}")
+    console.print(f"\n例: curl -H 'Authorization: Bearer {tokens['admin']}' "
                   f"'http://{host}:{port}/api/v1/members?limit=5'")
     if not no_serve:
         console.print(f"\nhttp://{host}:{port}/api/docs で API を試せます。Ctrl+C で終了します。")
