@@ -5,8 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 DEMO_MEMBERS ?= 12000
-# Acceptance files of the issues that have landed (../shared/acceptance).
-ACCEPTANCE ?= test_basics.py
+# Acceptance files of the landed issues (../shared/acceptance): 2 basics; 3 myna, verification;
+# 4 certificates, ex_officio, other_documents, reception, transition.
+ACCEPTANCE ?= test_basics.py test_myna.py test_verification.py test_certificates.py test_ex_officio.py \
+              test_other_documents.py test_reception.py test_transition.py
 
 .PHONY: install demo test test-unit test-sqlite test-postgres acceptance bench-demo clean
 

@@ -2,7 +2,7 @@
 # `make test`: the project's tests and the acceptance suite, on SQLite and on PostgreSQL.
 set -euo pipefail
 shared=${1:-../shared}
-files=${2:-test_basics.py}
+files=${2:?acceptance files}
 PY=.venv/bin/python
 export PYTHONDONTWRITEBYTECODE=1
 
