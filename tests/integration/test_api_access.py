@@ -8,6 +8,10 @@ from tests.helpers import insured_body, my_number
 
 
 def token_for(client, role: str) -> str:
+    if role == "facility":
+        r = client.post("/api/v1/facilities", json={"code": "1310112345", "name": "試験医院"})
+        assert r.status_code == 201, r.text
+        return r.json()["token"]
     r = client.post("/api/v1/tokens", json={"role": role, "subject": f"test-{role}"})
     assert r.status_code == 201, r.text
     return r.json()["token"]
@@ -95,6 +99,8 @@ def test_facility_token_verifies_only(client):
     assert again.status_code == 409 and again.json()["code"] == "facility_exists"
     bad = client.post("/api/v1/facilities", json={"code": "1310112340", "name": "x"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_facility_code"
+    stray = client.post("/api/v1/tokens", json={"role": "facility", "subject": "not-a-clinic"})
+    assert stray.status_code == 422 and stray.json()["code"] == "unknown_facility"
 
 
 def test_card_registration_and_cancellation(client):

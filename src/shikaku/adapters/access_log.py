@@ -8,6 +8,7 @@ import threading
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Engine, insert
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .db.schema import access_log
 
@@ -36,21 +37,32 @@ class AccessLogWriter:
             self._wake.set()
 
     def flush(self) -> None:
-        """Writes everything recorded so far (called before the log is read and at shutdown)."""
+        """Writes everything recorded so far (called before the log is read and at shutdown).
+        If the database is unreachable the entries wait for the next attempt; an entry the
+        database refuses is logged (without its values) and dropped so it cannot block the rest."""
         with self._flushing:
             with self._lock:
                 entries, self._pending = self._pending, []
             if not entries:
                 return
             try:
-                with self.engine.connect() as conn:
-                    conn = conn.execution_options(write=True)
-                    with conn.begin():
-                        conn.execute(insert(access_log), entries)
-            except Exception:
-                with self._lock:  # keep them for the next attempt
+                self._write(entries)
+            except OperationalError:
+                with self._lock:
                     self._pending[:0] = entries
                 raise
+            except DBAPIError:
+                for entry in entries:
+                    try:
+                        self._write([entry])
+                    except DBAPIError as exc:
+                        log.error("access log entry refused by the database: %s", type(exc.orig).__name__)
+
+    def _write(self, entries: list[dict]) -> None:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(write=True)
+            with conn.begin():
+                conn.execute(insert(access_log), entries)
 
     def _start(self) -> None:
         if self._thread is None:

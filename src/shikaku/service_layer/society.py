@@ -68,6 +68,10 @@ def issue_token(ctx: Context, actor: Actor, role: Role, subject: str) -> str:
     authorize(actor, Permission.TOKENS_WRITE)
     token = secrets.token_urlsafe(32)
     with ctx.writing() as conn:
+        if role is Role.FACILITY and not conn.execute(
+                select(facilities.c.code).where(facilities.c.code == subject)).first():
+            raise DomainError("unknown_facility",
+                              "医療機関のトークンは登録済みの医療機関コードに発行します", "subject")
         _store_token(conn, token, role, subject)
         audit(conn, actor, "token.issue", subject, role=role.value)
     return token
