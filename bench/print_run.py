@@ -49,10 +49,11 @@ def main() -> None:
     pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     pages = next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages"))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("| cards | seconds | cards/s | pages | file MB | peak RSS MB |")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print("| cards | seconds | cards/s | pages | file MB | peak RSS MB (main / largest child) |")
     print("|---|---|---|---|---|---|")
     print(f"| {count:,} | {elapsed:.2f} | {count / elapsed:,.0f} | {int(pages):,} | "
-          f"{path.stat().st_size / 1e6:.1f} | {rss:.0f} |")
+          f"{path.stat().st_size / 1e6:.1f} | {rss:.0f} / {children:.0f} |")
     path.unlink()
 
 
