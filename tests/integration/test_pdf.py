@@ -153,3 +153,12 @@ def test_run_file_has_front_and_back_per_card_in_order(renderer, tmp_path):
     last = subprocess.run(["pdftotext", "-f", "2401", "-l", "2401", "-", "-"], input=out.getvalue(),
                           capture_output=True, check=True).stdout.decode()
     assert "試験 1201号" in last
+    joined = tmp_path / "run.pdf"
+    joined.write_bytes(out.getvalue())
+    check = subprocess.run(["qpdf", "--check", str(joined)], capture_output=True, text=True)
+    assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout, check.stdout
+    middle = tmp_path / "middle"
+    subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", "1001", "-l", "1001", str(joined), str(middle)],
+                   check=True)
+    code = zxingcpp.read_barcodes(Image.open(next(tmp_path.glob("middle*.png"))))[0].text
+    assert SIGNER.verify(code)["s"] == "K0000005010"  # card 501 of the run, in order

@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
-import subprocess
 import tempfile
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -410,20 +408,108 @@ def _blocks(docs: Iterable, size: int) -> Iterator[list]:
 
 
 def _join(parts: list[str], out: BinaryIO) -> None:
-    """One PDF of the parts, in order (qpdf, from Debian)."""
+    """One PDF of the parts, in order, streamed: each part's objects are copied with their
+    references renumbered, its pages hung under one new page tree. Only one part is in memory
+    at a time. (The parts are reportlab's output: plain objects, direct stream lengths.)"""
     if not parts:
-        canvas = Canvas(out, pagesize=CARD, initialFontName=GOTHIC)
-        canvas.save()
+        Canvas(out, pagesize=CARD, initialFontName=GOTHIC).save()
         return
-    if len(parts) == 1:
-        with open(parts[0], "rb") as part:
-            shutil.copyfileobj(part, out)
-        return
-    joined = parts[0] + ".joined.pdf"
-    subprocess.run(["qpdf", "--empty", "--pages", *parts, "--", "--stream-data=preserve",
-                    "--object-streams=disable", joined], check=True)
-    with open(joined, "rb") as part:
-        shutil.copyfileobj(part, out)
+    writer = _Joiner(out)
+    for part in parts:
+        with open(part, "rb") as f:
+            writer.add(f.read())
+    writer.finish()
+
+
+_OBJECT = re.compile(rb"(\d+) 0 obj\r?\n")
+_REFERENCE = re.compile(rb"(\d+) 0 R\b")
+_LENGTH = re.compile(rb"/Length (\d+)")
+
+
+class _Joiner:
+    CATALOG, PAGES = 1, 2  # object numbers of the new catalog and page tree
+
+    def __init__(self, out: BinaryIO):
+        self.out, self.offsets, self.pages = out, {}, []
+        self.position = 0
+        self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        self.next_number = 3
+
+    def _write(self, data: bytes) -> None:
+        self.out.write(data)
+        self.position += len(data)
+
+    def add(self, data: bytes) -> None:
+        objects = dict(_objects(data))
+        trailer = data[data.rindex(b"trailer"):]
+        root = int(re.search(rb"/Root (\d+) 0 R", trailer).group(1))
+        info = re.search(rb"/Info (\d+) 0 R", trailer)
+        pages_root = int(re.search(rb"/Pages (\d+) 0 R", objects[root][0]).group(1))
+        tree, leaves = self._page_tree(objects, pages_root)
+        skip = {root, *tree} | ({int(info.group(1))} if info else set())
+        numbers = {old: self._number() for old in objects if old not in skip}
+        renumber = lambda m: b"%d 0 R" % numbers.get(int(m.group(1)), self.PAGES)
+        for old, (dictionary, stream) in objects.items():
+            if old in skip:
+                continue
+            self.offsets[numbers[old]] = self.position
+            body = _REFERENCE.sub(renumber, dictionary)
+            self._write(b"%d 0 obj\n" % numbers[old] + body)
+            if stream is not None:
+                self._write(b"stream\n" + stream + b"\nendstream\n")
+            self._write(b"endobj\n")
+        self.pages.extend(numbers[leaf] for leaf in leaves)
+
+    def _number(self) -> int:
+        self.next_number += 1
+        return self.next_number - 1
+
+    @staticmethod
+    def _page_tree(objects: dict, node: int) -> tuple[list[int], list[int]]:
+        """(page tree nodes, pages in order) under `node`."""
+        kids = [int(k) for k in re.findall(rb"(\d+) 0 R", re.search(rb"/Kids \[(.*?)\]", objects[node][0],
+                                                                     re.S).group(1))]
+        nodes, leaves = [node], []
+        for kid in kids:
+            if re.search(rb"/Type /Pages\b", objects[kid][0]):
+                sub_nodes, sub_leaves = _Joiner._page_tree(objects, kid)
+                nodes += sub_nodes
+                leaves += sub_leaves
+            else:
+                leaves.append(kid)
+        return nodes, leaves
+
+    def finish(self) -> None:
+        kids = b" ".join(b"%d 0 R" % page for page in self.pages)
+        for number, body in ((self.PAGES, b"<< /Type /Pages /Count %d /Kids [ %s ] >>" % (len(self.pages), kids)),
+                             (self.CATALOG, b"<< /Type /Catalog /Pages %d 0 R >>" % self.PAGES)):
+            self.offsets[number] = self.position
+            self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+        xref = self.position
+        size = self.next_number
+        self._write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+        self._write(b"".join(b"%010d 00000 n \n" % self.offsets[n] for n in range(1, size)))
+        self._write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+                    % (size, self.CATALOG, xref))
+
+
+def _objects(data: bytes) -> Iterator[tuple[int, tuple[bytes, bytes | None]]]:
+    """(number, (dictionary, stream or None)) of every object of a reportlab PDF."""
+    position = 0
+    while match := _OBJECT.search(data, position):
+        start = match.end()
+        end = data.index(b"endobj", start)
+        stream_at = data.find(b"stream", start, end)
+        if stream_at == -1:
+            yield int(match.group(1)), (data[start:end], None)
+            position = end + 6
+            continue
+        dictionary = data[start:stream_at]
+        length = int(_LENGTH.search(dictionary).group(1))
+        body = stream_at + len(b"stream")
+        body += 2 if data[body:body + 2] == b"\r\n" else 1
+        yield int(match.group(1)), (dictionary, data[body:body + length])
+        position = data.index(b"endobj", body + length) + 6
 
 
 BAND = 8.5 * mm  # the coloured title band
