@@ -50,9 +50,9 @@ def admin() -> Actor:
 def client(ctx, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from shikaku.entrypoints.api.app import create_app
+    from shikaku.entrypoints.api.app import create_server
 
     monkeypatch.setenv("SHIKAKU_ADMIN_TOKEN", ADMIN_TOKEN)
-    with TestClient(create_app(ctx), raise_server_exceptions=False) as c:
+    with TestClient(create_server(ctx), raise_server_exceptions=False) as c:
         c.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
         yield c

@@ -178,3 +178,24 @@ def test_fhir_not_found_and_bad_request(client, facility):
     bad = client.post("/api/v1/fhir/CoverageEligibilityRequest", headers=facility,
                       json={"resourceType": "CoverageEligibilityRequest"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_fhir_request"
+
+
+def test_fast_path_and_framework_route_give_the_same_answers(client, facility, ctx):
+    from fastapi.testclient import TestClient
+
+    from shikaku.entrypoints.api.app import create_app
+
+    member = enrol(client)
+    bodies = [card_info(member, "2026-05-11"), {"method": "card_info"}]
+    with TestClient(create_app(ctx)) as framework:
+        for body in bodies:
+            fast = client.post("/api/v1/verifications", json=body, headers=facility)
+            slow = framework.post("/api/v1/verifications", json=body, headers=facility)
+            assert (fast.status_code, fast.json()) == (slow.status_code, slow.json())
+            assert fast.headers["content-type"] == slow.headers["content-type"]
+    unauthorised = client.post("/api/v1/verifications", json=bodies[0], headers={"Authorization": "Bearer x"})
+    assert unauthorised.status_code == 401 and unauthorised.headers["www-authenticate"] == "Bearer"
+    huge = client.post("/api/v1/verifications", content=b"{" + b" " * 70000 + b"}", headers=facility)
+    assert huge.status_code == 413 and huge.json()["code"] == "body_too_large"
+    broken = client.post("/api/v1/verifications", content=b'{"method": ', headers=facility)
+    assert broken.status_code == 422 and broken.json()["code"] == "invalid_json"

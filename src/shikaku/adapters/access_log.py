@@ -1,24 +1,26 @@
 """照会履歴: an append-only log of every online verification, written in batches so that logging
 never holds up a verification. Entries wait at most `interval` seconds in memory; a clean
-shutdown flushes them."""
+shutdown flushes them. The batch goes straight to the driver's executemany in one transaction."""
 from __future__ import annotations
 
 import logging
 import threading
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine, insert
-from sqlalchemy.exc import DBAPIError, OperationalError
-
-from .db.schema import access_log
+from sqlalchemy import Engine
 
 log = logging.getLogger("shikaku.access_log")
+
+_COLUMNS = "at, facility_code, method, identity_check, service_date, validity_code, member_id"
 
 
 class AccessLogWriter:
     def __init__(self, engine: Engine, interval: float = 0.2, batch: int = 2000):
         self.engine, self.interval, self.batch = engine, interval, batch
-        self._pending: list[dict] = []
+        self._sqlite = engine.dialect.name == "sqlite"
+        marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._sql = f"INSERT INTO access_log ({_COLUMNS}) VALUES ({', '.join([marker] * 7)})"
+        self._pending: list[tuple] = []
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
         self._wake = threading.Event()
@@ -26,9 +28,8 @@ class AccessLogWriter:
 
     def record(self, facility_code: str, method: str, identity_check: str | None,
                service_date: date, validity_code: str, member_id: int | None) -> None:
-        entry = {"at": datetime.now(timezone.utc), "facility_code": facility_code, "method": method,
-                 "identity_check": identity_check, "service_date": service_date,
-                 "validity_code": validity_code, "member_id": member_id}
+        entry = (datetime.now(timezone.utc), facility_code, method, identity_check, service_date,
+                 validity_code, member_id)
         with self._lock:
             self._pending.append(entry)
             full = len(self._pending) >= self.batch
@@ -40,6 +41,7 @@ class AccessLogWriter:
         """Writes everything recorded so far (called before the log is read and at shutdown).
         If the database is unreachable the entries wait for the next attempt; an entry the
         database refuses is logged (without its values) and dropped so it cannot block the rest."""
+        dbapi = self.engine.dialect.dbapi
         with self._flushing:
             with self._lock:
                 entries, self._pending = self._pending, []
@@ -47,22 +49,40 @@ class AccessLogWriter:
                 return
             try:
                 self._write(entries)
-            except OperationalError:
+            except dbapi.OperationalError:
                 with self._lock:
                     self._pending[:0] = entries
                 raise
-            except DBAPIError:
+            except dbapi.Error:
                 for entry in entries:
                     try:
                         self._write([entry])
-                    except DBAPIError as exc:
-                        log.error("access log entry refused by the database: %s", type(exc.orig).__name__)
+                    except dbapi.Error as exc:
+                        log.error("access log entry refused by the database: %s", type(exc).__name__)
 
-    def _write(self, entries: list[dict]) -> None:
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(write=True)
-            with conn.begin():
-                conn.execute(insert(access_log), entries)
+    def _write(self, entries: list[tuple]) -> None:
+        if self._sqlite:  # SQLAlchemy's SQLite formats for DATETIME and DATE
+            entries = [(e[0].strftime("%Y-%m-%d %H:%M:%S.%f"), *e[1:4], e[4].isoformat(), *e[5:])
+                       for e in entries]
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            if self._sqlite:  # the connection runs in autocommit: one explicit transaction
+                cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.executemany(self._sql, entries)
+                if self._sqlite:
+                    cursor.execute("COMMIT")
+                else:
+                    connection.commit()
+            except Exception:
+                if self._sqlite:
+                    cursor.execute("ROLLBACK")
+                else:
+                    connection.rollback()
+                raise
+        finally:
+            connection.close()
 
     def _start(self) -> None:
         if self._thread is None:

@@ -67,8 +67,8 @@ def run_server(db_url: str, host: str, port: int, workers: int) -> None:
         uvicorn.run("shikaku.entrypoints.api.asgi:app", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", access_log=False)
         return
-    from .api.app import create_app
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning", access_log=False)
+    from .api.app import create_server
+    uvicorn.run(create_server(ctx), host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command()

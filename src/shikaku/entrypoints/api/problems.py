@@ -44,13 +44,35 @@ _MESSAGES = {
 }
 
 
-def problem(status: int, code: str, detail: str, errors: list[dict] | None = None,
-            headers: dict | None = None) -> JSONResponse:
+def problem_body(status: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
     body = {"type": f"https://shikaku.example/problems/{code}", "title": _TITLES.get(status, "エラー"),
             "status": status, "detail": detail, "code": code}
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    return body
+
+
+def problem(status: int, code: str, detail: str, errors: list[dict] | None = None,
+            headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(problem_body(status, code, detail, errors), status_code=status,
+                        media_type=PROBLEM, headers=headers)
+
+
+def domain_problem(exc: DomainError) -> tuple[int, dict]:
+    errors = [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None
+    return exc.status, problem_body(exc.status, exc.code, exc.message, errors)
+
+
+def validation_problem(raw_errors: list[dict]) -> tuple[int, dict]:
+    """422 for shape errors (pydantic's), with Japanese messages and never the input."""
+    errors = [{"field": _field(tuple(e.get("loc", ()))), "code": e.get("type", "invalid"),
+               "message": _MESSAGES.get(e.get("type", ""), "入力内容が正しくありません")}
+              for e in raw_errors]
+    code = "invalid_json" if any(e["code"] == "json_invalid" for e in errors) else "validation_error"
+    return 422, problem_body(422, code, "入力内容に誤りがあります。各項目のメッセージをご確認ください", errors)
+
+
+UNAUTHORIZED = (401, "unauthorized", "有効なアクセストークンが必要です")
 
 
 def _field(loc: tuple) -> str:
@@ -61,16 +83,13 @@ def _field(loc: tuple) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError):
-        errors = [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None
-        return problem(exc.status, exc.code, exc.message, errors)
+        status, body = domain_problem(exc)
+        return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError):
-        errors = [{"field": _field(tuple(e.get("loc", ()))), "code": e.get("type", "invalid"),
-                   "message": _MESSAGES.get(e.get("type", ""), "入力内容が正しくありません")}
-                  for e in exc.errors()]
-        code = "invalid_json" if any(e["code"] == "json_invalid" for e in errors) else "validation_error"
-        return problem(422, code, "入力内容に誤りがあります。各項目のメッセージをご確認ください", errors)
+        status, body = validation_problem(exc.errors())
+        return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException):
