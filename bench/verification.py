@@ -148,8 +148,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"| members | workers | health req/s | verifications req/s | ratio | fixed-rate req/s | p50 ms | p99 ms | 10,000 batch s | peak RSS MB |")
-    print(f"|---|---|---|---|---|---|---|---|---|---|")
+    print("| members | workers | health req/s | verifications req/s | ratio | fixed-rate req/s | p50 ms | p99 ms | 10,000 batch s | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {args.members:,} | {args.workers} | {health:,.0f} | {verify:,.0f} | {verify / health:.2f} | "
           f"{rate:,.0f} | {p50:.1f} | {p99:.1f} | {batch_s:.2f} | {rss:.0f} |")
     print(f"(batch: {valid:,} of 10,000 valid)", file=sys.stderr)

@@ -16,10 +16,20 @@ from sqlalchemy.engine import make_url
 from stdnum.jp import in_
 
 from shikaku.adapters.db import repository as repo
-from shikaku.adapters.db.schema import (family_snapshots, legacy_cards, members, myna_cards,
-                                        registrations, symbols)
-from shikaku.demo.generator import (DEMO_INSURER_NAME, DEMO_INSURER_NUMBER, SHOWCASE_SYMBOL,
-                                    generate)
+from shikaku.adapters.db.schema import (
+    family_snapshots,
+    legacy_cards,
+    members,
+    myna_cards,
+    registrations,
+    symbols,
+)
+from shikaku.demo.generator import (
+    DEMO_INSURER_NAME,
+    DEMO_INSURER_NUMBER,
+    SHOWCASE_SYMBOL,
+    generate,
+)
 from shikaku.domain.age import age_on
 from shikaku.domain.remuneration import GRADES
 from shikaku.entrypoints.cli import initialise

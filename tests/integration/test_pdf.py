@@ -14,9 +14,14 @@ from PIL import Image
 
 from shikaku.adapters.pdf import DocumentRenderer
 from shikaku.adapters.signing import CardSigner, ForgedCard
-from shikaku.domain.documents import (ElderlyCertificatePrint, EligibilityCertificatePrint,
-                                      EligibilityNoticePrint, Holder, LimitCertificatePrint,
-                                      SpecificDiseaseCertificatePrint)
+from shikaku.domain.documents import (
+    ElderlyCertificatePrint,
+    EligibilityCertificatePrint,
+    EligibilityNoticePrint,
+    Holder,
+    LimitCertificatePrint,
+    SpecificDiseaseCertificatePrint,
+)
 
 SIGNER = CardSigner(b"pdf-test-secret-0123456789abcdef")
 CARD_POINTS = "242.646 x 153.071"

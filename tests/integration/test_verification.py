@@ -5,7 +5,13 @@ import pytest
 from fhir.resources.R4B.coverageeligibilityrequest import CoverageEligibilityRequest
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
-from shikaku.adapters.fhir import INSURER_SYSTEM, LIMIT_SYSTEM, NUMBER_EXT, SUBNUMBER_EXT, SYMBOL_EXT
+from shikaku.adapters.fhir import (
+    INSURER_SYSTEM,
+    LIMIT_SYSTEM,
+    NUMBER_EXT,
+    SUBNUMBER_EXT,
+    SYMBOL_EXT,
+)
 from tests.conftest import INSURER_NUMBER
 from tests.helpers import dependent_body, insured_body, my_number
 

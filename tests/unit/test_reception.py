@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from shikaku.domain.reception import DeskFacts, Presented as P, assess
+from shikaku.domain.reception import DeskFacts, assess
+from shikaku.domain.reception import Presented as P
 from shikaku.domain.verification import Validity as V
 
 ORDINARY = date(2026, 6, 1)

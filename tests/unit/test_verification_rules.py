@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from shikaku.domain.verification import Validity as V, by_card_data, by_person
+from shikaku.domain.verification import Validity as V
+from shikaku.domain.verification import by_card_data, by_person
 from tests.unit.test_registry import Family
 
 ON = date(2026, 5, 11)

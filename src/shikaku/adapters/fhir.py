@@ -3,7 +3,7 @@ a CoverageEligibilityResponse out. Modelled with fhir.resources' R4B classes, wh
 CoverageEligibility* and Coverage resources are those of R4 (4.0.1)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fhir.resources.R4B.coverageeligibilityrequest import CoverageEligibilityRequest

@@ -22,9 +22,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from ..domain.documents import (ElderlyCertificatePrint, EligibilityCertificatePrint,
-                                EligibilityNoticePrint, Holder, LimitCertificatePrint,
-                                SpecificDiseaseCertificatePrint)
+from ..domain.documents import (
+    ElderlyCertificatePrint,
+    EligibilityCertificatePrint,
+    EligibilityNoticePrint,
+    Holder,
+    LimitCertificatePrint,
+    SpecificDiseaseCertificatePrint,
+)
 from ..domain.wareki import format_wareki
 from .signing import CardSigner
 

@@ -33,12 +33,24 @@ from typing import Any, Callable
 import orjson
 from faker.providers.person.ja_JP import Provider as _JaPerson
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import Connection, func, select, text, update
 from stdnum.jp.in_ import calc_check_digit
 
 from ..adapters.db import repository as repo
-from ..adapters.db.schema import family_snapshots, legacy_cards, myna_cards, registrations, symbols
+from ..adapters.db.schema import (
+    family_snapshots,
+    legacy_cards,
+    myna_cards,
+    registrations,
+    symbols,
+)
 from ..adapters.db.schema import members as member_table
 from ..domain.age import anniversary
 from ..domain.legacy import legacy_card_valid_until

@@ -115,7 +115,12 @@ def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
 
 
 def _progress_bar(label: str):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+    )
 
     return Progress(f"[bold]{label}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=console)

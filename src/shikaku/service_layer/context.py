@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, timezone
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
 from zoneinfo import ZoneInfo
 

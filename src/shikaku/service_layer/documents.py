@@ -12,9 +12,15 @@ from ..adapters.db.schema import documents, eligibility_certificates
 from ..adapters.signing import ForgedCard
 from ..domain import certificates as rules
 from ..domain.certificates import CertificateReason, HeldCertificate
-from ..domain.documents import (SPECIFIC_DISEASES, ElderlyCertificatePrint, EligibilityCertificatePrint,
-                                EligibilityNoticePrint, Holder, LimitCertificatePrint,
-                                SpecificDiseaseCertificatePrint)
+from ..domain.documents import (
+    SPECIFIC_DISEASES,
+    ElderlyCertificatePrint,
+    EligibilityCertificatePrint,
+    EligibilityNoticePrint,
+    Holder,
+    LimitCertificatePrint,
+    SpecificDiseaseCertificatePrint,
+)
 from ..domain.errors import DomainError
 from ..domain.limits import CATEGORIES, self_pay_limit
 from ..domain.myna import MynaCard, myna_usable

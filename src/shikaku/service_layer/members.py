@@ -2,9 +2,9 @@
 disqualify, read. Each loads, decides with the domain core, stores and audits in one transaction."""
 from __future__ import annotations
 
-from pydantic.dataclasses import dataclass
 from datetime import date
 
+from pydantic.dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from ..adapters.db import repository as repo
@@ -12,10 +12,22 @@ from ..adapters.db.schema import legacy_cards, members
 from ..domain.errors import DomainError
 from ..domain.legacy import legacy_card_valid_until
 from ..domain.myna import MynaCard, myna_usable
-from ..domain.numbers import mask_my_number, normalize_kana, validate_digits, validate_my_number
-from ..domain.registry import (REGISTRABLE_LOSS_REASONS, FamilyHistory, Kind, MemberState,
-                               Relationship, check_disqualification, check_enrolment,
-                               my_number_in_use)
+from ..domain.numbers import (
+    mask_my_number,
+    normalize_kana,
+    validate_digits,
+    validate_my_number,
+)
+from ..domain.registry import (
+    REGISTRABLE_LOSS_REASONS,
+    FamilyHistory,
+    Kind,
+    MemberState,
+    Relationship,
+    check_disqualification,
+    check_enrolment,
+    my_number_in_use,
+)
 from ..domain.remuneration import validate_remuneration
 from . import commands
 from .auth import Actor, Permission, authorize

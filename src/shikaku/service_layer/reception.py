@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from ..adapters.db import repository as repo
 from ..adapters.db.schema import legacy_cards, members
-from ..domain.reception import DeskFacts, Presented, assess as decide
+from ..domain.reception import DeskFacts, Presented
+from ..domain.reception import assess as decide
 from ..domain.verification import Verdict
 from . import commands, society, verification
 from .auth import Actor, Permission, Role, authorize

@@ -7,8 +7,8 @@ certificate: one from a batch that committed, none from one that did not."""
 from __future__ import annotations
 
 import csv
-import os
 import io
+import os
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
 

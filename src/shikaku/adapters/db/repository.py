@@ -10,7 +10,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.myna import MynaCard
 from ...domain.registry import FamilyHistory, Identity, Kind, Registration, Relationship
-from .schema import family_snapshots, members, myna_cards, registrations, serials, symbols
+from .schema import (
+    family_snapshots,
+    members,
+    myna_cards,
+    registrations,
+    serials,
+    symbols,
+)
 
 # Registration data is JSON; these keys hold dates.
 _DATE_KEYS = frozenset({"birth_date", "coverage_ends_on", "valid_until"})

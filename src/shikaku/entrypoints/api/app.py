@@ -5,15 +5,25 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body as BodyParam, Depends, FastAPI, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 import orjson
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import Body as BodyParam
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from starlette.exceptions import HTTPException
 
-from ...service_layer import (audit_trail, commands, documents, members, myna, reception, runs,
-                              society, verification)
+from ...service_layer import (
+    audit_trail,
+    commands,
+    documents,
+    members,
+    myna,
+    reception,
+    runs,
+    society,
+    verification,
+)
 from ...service_layer.auth import Actor, Role
 from ...service_layer.context import Context
 from . import fast_path, problems

@@ -15,7 +15,13 @@ from pydantic import TypeAdapter, ValidationError
 from ...domain.errors import DomainError
 from ...service_layer import commands, society, verification
 from ...service_layer.context import Context
-from .problems import PROBLEM, UNAUTHORIZED, domain_problem, problem_body, validation_problem
+from .problems import (
+    PROBLEM,
+    UNAUTHORIZED,
+    domain_problem,
+    problem_body,
+    validation_problem,
+)
 
 log = logging.getLogger("shikaku.api")
 
