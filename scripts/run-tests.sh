@@ -14,6 +14,8 @@ new_pg() { local url; url=$(bash scripts/pg-db.sh create); pg_urls+=("$url"); PG
 acceptance=()
 for f in $files; do acceptance+=("$shared/acceptance/$f"); done
 
+echo "== lint (ruff: pyflakes, syntax, import order)"
+.venv/bin/ruff check src tests bench
 echo "== unit and integration tests (SQLite)"
 $PY -m pytest tests
 echo "== integration tests (PostgreSQL)"
