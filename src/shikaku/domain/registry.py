@@ -21,10 +21,11 @@ known coverage — are computed on their own day, with no lag (R-MYNA-4).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from .errors import DomainError
 from .limits import LimitCategory, limit_category
@@ -72,9 +73,9 @@ INSURED_ATTRIBUTES = ("standard_monthly_remuneration", "resident_tax_exempt", "i
 AMENDABLE = frozenset(PERSON_ATTRIBUTES + INSURED_ATTRIBUTES + ("coverage_ends_on",))
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """The unchanging part of a member: who they are in the family and the 記号・番号・枝番."""
+class Identity(NamedTuple):
+    """The unchanging part of a member: who they are in the family and the 記号・番号・枝番.
+    (Named tuples: a verification builds a family's worth of these from a snapshot.)"""
 
     member_id: int
     family_id: int  # the insured's member_id
@@ -84,8 +85,7 @@ class Identity:
     branch: str
 
 
-@dataclass(frozen=True, slots=True)
-class Registration:
+class Registration(NamedTuple):
     """登録: one change entered into the core system, dated twice (see module docstring)."""
 
     seq: int  # order of entry; breaks ties between registrations of the same days
@@ -94,7 +94,7 @@ class Registration:
     effective_on: date
     registered_on: date
     publish_on: date
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +175,10 @@ class FamilyHistory:
         self.registrations = tuple(sorted(registrations, key=lambda r: r.seq))
 
     def _filtered(self, keep) -> FamilyHistory:
-        return FamilyHistory(self.identities.values(), filter(keep, self.registrations))
+        subset = FamilyHistory.__new__(FamilyHistory)  # same members, registrations still in order
+        subset.identities = self.identities
+        subset.registrations = tuple(filter(keep, self.registrations))
+        return subset
 
     def known_by(self, day: date) -> FamilyHistory:
         """The history as the society knew it at the end of `day` (transaction time)."""

@@ -35,7 +35,8 @@ def _visible(records: Iterable[Record], on: date) -> list[tuple[MemberState, str
 
 def _by_card_data(view: PublishedView, insurer_number: str, query: commands.CardDataVerification,
                   on: date) -> Verdict:
-    if validate_insurer_number(query.insurer_number) != insurer_number:
+    # The usual case costs a string comparison; anything else is checked (R-NUM-1) or not ours.
+    if query.insurer_number != insurer_number and validate_insurer_number(query.insurer_number) != insurer_number:
         return Verdict(Validity.NOT_FOUND, None)
     branch = normalize_digits(query.branch).zfill(2) if query.branch else None
     records = view.records_by_card_data(normalize_digits(query.symbol), normalize_digits(query.number), branch)
@@ -71,13 +72,14 @@ def _answer(insurer: dict, verdict: Verdict, on: date, limit_consent: bool) -> d
         "sex": state.sex, "qualified_on": state.qualified_on, "disqualified_on": state.disqualified_on}
     if verdict.validity is not Validity.VALID:
         return body
-    body["copay_ratio"] = state.copay_ratio
+    body["copay_ratio"] = ratio = state.copay_ratio
     body["preschool"] = on <= preschool_until(state.birth_date)
     if is_elderly(state.birth_date, on):
-        body["elderly"] = {"ratio": state.copay_ratio, "valid_from": elderly_from(state.birth_date),
+        body["elderly"] = {"ratio": ratio, "valid_from": elderly_from(state.birth_date),
                            "valid_until": elderly_until(state.birth_date)}
     if limit_consent:
-        body["limit"] = {"code": state.limit.code, "label": state.limit.label}
+        limit = state.limit
+        body["limit"] = {"code": limit.code, "label": limit.label}
     body["specific_diseases"] = [
         {"code": c.disease, "limit_yen": c.limit_yen, "valid_from": c.valid_from,
          "valid_until": c.valid_until} for c in state.specific_diseases]
@@ -104,7 +106,8 @@ def verify(ctx: Context, actor: Actor, query: commands.CardVerification | comman
     if query.service_date is None:
         raise DomainError("missing_field", "この項目は必須です", "service_date")
     verdict = decide(ctx, query, query.service_date)
-    log_query(ctx, actor, query.method, getattr(query, "identity_check", None), query.service_date,
+    log_query(ctx, actor, query.method,
+              query.identity_check if isinstance(query, commands.CardVerification) else None, query.service_date,
               verdict)
     return _answer(society.insurer_record(ctx), verdict, query.service_date,
                    query.limit_consent)
