@@ -61,14 +61,19 @@ def snapshot_payload(identities: list[list], regs: list[list]) -> str:
     return orjson.dumps({"i": identities, "r": regs}).decode()
 
 
+_KINDS = {kind.value: kind for kind in Kind}
+_RELATIONSHIPS = {relationship.value: relationship for relationship in Relationship}
+
+
 def family_from_snapshot(payload: str | bytes) -> FamilyHistory:
+    """Decodes a snapshot; on the verification hot path, hence the plain lookups."""
     parsed = orjson.loads(payload)
-    identities = [Identity(member_id=i[0], family_id=i[1], relationship=Relationship(i[2]),
-                           symbol=i[3], number=i[4], branch=i[5]) for i in parsed["i"]]
-    regs = [Registration(seq=r[0], member_id=r[1], kind=Kind(r[2]),
-                         effective_on=date.fromisoformat(r[3]), registered_on=date.fromisoformat(r[4]),
-                         publish_on=date.fromisoformat(r[5]), data=_decode(r[6]))
-            for r in parsed["r"]]
+    day = date.fromisoformat
+    identities = [Identity(member, family, _RELATIONSHIPS[relationship], symbol, number, branch)
+                  for member, family, relationship, symbol, number, branch in parsed["i"]]
+    regs = [Registration(seq, member, _KINDS[kind], day(effective), day(registered), day(publish),
+                         _decode(data) if data else data)
+            for seq, member, kind, effective, registered, publish, data in parsed["r"]]
     return FamilyHistory(identities, regs)
 
 
