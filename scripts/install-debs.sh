@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages shikaku needs, only those missing (fast when all are there).
 set -euo pipefail
-packages=(postgresql-client wrk hey fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils qpdf)
+packages=(postgresql-client wrk hey chromium fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils qpdf)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -740,6 +740,17 @@ def _showcase(g: _Generator) -> list[tuple[list[_Showcase], Callable[[list[int]]
     return families
 
 
+def showcase_card(ctx: Context) -> str:
+    """The card id of 山田 太郎 (記号 1000 番号 1), the showcase member of the portal."""
+    with ctx.reading() as conn:
+        return conn.execute(
+            select(myna_cards.c.card_id).join(
+                member_table, member_table.c.my_number_hash == myna_cards.c.my_number_hash)
+            .where(member_table.c.symbol == SHOWCASE_SYMBOL, member_table.c.number == "1",
+                   member_table.c.branch == "00")
+        ).scalar_one()
+
+
 def _japanese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 

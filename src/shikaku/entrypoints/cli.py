@@ -20,6 +20,8 @@ app = typer.Typer(help="shikaku — 健康保険組合の資格管理", no_args_
                   pretty_exceptions_enable=False)
 token_app = typer.Typer(help="API トークン", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+user_app = typer.Typer(help="職員の利用者 (Web 画面)", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 console = Console()
 err = Console(stderr=True)
 
@@ -87,6 +89,61 @@ def token_add(role: Annotated[Role, typer.Option(help="admin, supervisor, clerk,
     console.print(society.issue_token(ctx, CLI_ACTOR, role, subject))
 
 
+@user_app.command("add")
+def user_add(username: Annotated[str, typer.Argument(help="利用者ID (英小文字・数字・._-)")],
+             role: Annotated[Role, typer.Option(help="admin, supervisor, clerk, auditor")],
+             name: Annotated[str, typer.Option("--name", help="表示名 (氏名)")] = "",
+             password: Annotated[str, typer.Option(
+                 prompt="パスワード", hide_input=True, confirmation_prompt=True,
+                 envvar="SHIKAKU_NEW_PASSWORD", help="省略すると入力を求めます")] = ...,
+             db: Db = None):
+    """Web 画面の職員アカウントを作成します (パスワードは argon2 で保存)."""
+    from ..service_layer import accounts
+
+    try:
+        user = accounts.add_user(build_context(database_url(db)), CLI_ACTOR, username, name, role, password)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"作成しました: {user['username']} ({user['role']})")
+
+
+@user_app.command("unlock")
+def user_unlock(username: str, db: Db = None):
+    """ログイン失敗でロックされたアカウントを解除します."""
+    from ..service_layer import accounts
+
+    try:
+        accounts.unlock_user(build_context(database_url(db)), CLI_ACTOR, username)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"ロックを解除しました: {username}")
+
+
+DEMO_PASSWORD = "shikaku-demo"  # demo society only
+DEMO_USERS = (("kanri", "管理 一郎", Role.ADMIN), ("sekinin", "責任 花子", Role.SUPERVISOR),
+              ("tanto", "担当 次郎", Role.CLERK), ("kansa", "監査 三郎", Role.AUDITOR))
+DEMO_PIN = "1234"
+
+
+def _demo_sign_ins(ctx, host: str, port: int) -> None:
+    """Staff accounts and the showcase member's card PIN, printed for `make demo`."""
+    from ..demo.generator import showcase_card
+    from ..service_layer import accounts
+
+    for username, name, role in DEMO_USERS:
+        try:
+            accounts.add_user(ctx, CLI_ACTOR, username, name, role, DEMO_PASSWORD)
+        except DomainError:  # a second `make demo`: the account is there
+            pass
+    card_id = showcase_card(ctx)
+    accounts.set_card_pin(ctx, CLI_ACTOR, card_id, DEMO_PIN)
+    console.print(f"\n[bold]職員ログイン[/bold] http://{host}:{port}/staff/sign-in  (パスワード {DEMO_PASSWORD})")
+    for username, name, role in DEMO_USERS:
+        console.print(f"  {username:<8} {name}（{role.value}）")
+    console.print(f"[bold]加入者ポータル[/bold] http://{host}:{port}/portal/sign-in  "
+                  f"カード番号 {card_id}  暗証番号 {DEMO_PIN}（山田 太郎）")
+
+
 @app.command()
 def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
          db: Db = None, no_serve: Annotated[bool, typer.Option("--no-serve")] = False,
@@ -109,6 +166,7 @@ def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
         console.print(f"  {role:<10} {token}")
     console.print(f"\n例: curl -H 'Authorization: Bearer {tokens['admin']}' "
                   f"'http://{host}:{port}/api/v1/members?limit=5'")
+    _demo_sign_ins(ctx, host, port)
     if not no_serve:
         console.print(f"\nhttp://{host}:{port}/api/docs で API を試せます。Ctrl+C で終了します。")
         run_server(db_url, host, port, 1)

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     SOCIETY_READ = "society.read"
     FACILITIES_WRITE = "facilities.write"
     TOKENS_WRITE = "tokens.write"
+    USERS_WRITE = "users.write"  # staff accounts of the web UI
     MEMBERS_READ = "members.read"
     MEMBERS_WRITE = "members.write"
     NATIONAL_WRITE = "national.write"  # the national side's facts (cards, 利用登録), modelled here
@@ -36,12 +37,15 @@ class Permission(StrEnum):
     RUNS = "runs"  # ex officio and renewal runs
     RECEPTION = "reception"  # the desk table (§9)
     CHECK_CARD = "check_card"  # a printed card's QR code
+    DASHBOARD = "dashboard"  # the society's figures (no personal data)
+    PORTAL = "portal"  # a member's own 資格情報画面
 
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.SOCIETY_READ: STAFF | {Role.FACILITY},
     Permission.FACILITIES_WRITE: frozenset({Role.ADMIN}),
     Permission.TOKENS_WRITE: frozenset({Role.ADMIN}),
+    Permission.USERS_WRITE: frozenset({Role.ADMIN}),
     Permission.MEMBERS_READ: STAFF,
     Permission.MEMBERS_WRITE: STAFF_WRITERS,
     Permission.NATIONAL_WRITE: frozenset({Role.ADMIN}),
@@ -51,6 +55,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.RUNS: frozenset({Role.ADMIN, Role.SUPERVISOR}),
     Permission.RECEPTION: STAFF | {Role.FACILITY},
     Permission.CHECK_CARD: STAFF | {Role.FACILITY},
+    Permission.DASHBOARD: STAFF,
+    Permission.PORTAL: frozenset({Role.MEMBER}),
 }
 
 

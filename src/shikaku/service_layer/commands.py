@@ -39,6 +39,16 @@ class Enrolment(Command):
     coverage_ends_on: date | None = None
 
 
+class MemberSearch(Command):
+    """加入者検索: any of フリガナ (prefix, hiragana accepted), 氏名 (part), 記号, 番号, 生年月日."""
+
+    kana: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    symbol: Digits | None = None
+    number: Digits | None = None
+    birth_date: date | None = None
+
+
 class MyNumberRegistration(Command):
     """個人番号の登録 (or its correction)."""
 

@@ -10,6 +10,7 @@ from ..adapters.db import repository as repo
 from ..adapters.db.schema import myna_cards
 from ..domain.errors import DomainError
 from ..domain.numbers import validate_my_number
+from .accounts import hash_pin
 from .auth import Actor, Permission, authorize
 from .context import Context, audit
 
@@ -28,13 +29,15 @@ def _card_row(conn, card_id: str):
 
 
 def add_card(ctx: Context, actor: Actor, my_number: str, card_id: str,
-             certificate_expires_on: date) -> dict:
+             certificate_expires_on: date, pin: str | None = None) -> dict:
+    """A card as the national side issued it; `pin` is its 4-digit 暗証番号 (for the portal)."""
     authorize(actor, Permission.NATIONAL_WRITE)
     digest = ctx.vault.lookup_hash(validate_my_number(my_number))
+    pin_hash = hash_pin(pin) if pin is not None else None
     with ctx.writing() as conn:
         if conn.execute(select(myna_cards.c.card_id).where(myna_cards.c.card_id == card_id)).first():
             raise DomainError("card_exists", "このカードは登録済みです", "card_id", status=409)
-        conn.execute(insert(myna_cards).values(card_id=card_id, my_number_hash=digest,
+        conn.execute(insert(myna_cards).values(card_id=card_id, my_number_hash=digest, pin_hash=pin_hash,
                                                certificate_expires_on=certificate_expires_on))
         audit(conn, actor, "myna.card", card_id, certificate_expires_on=certificate_expires_on.isoformat())
         return _card_body(repo.card(_card_row(conn, card_id)))

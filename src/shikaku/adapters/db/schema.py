@@ -110,6 +110,9 @@ myna_cards = Table(
     Column("certificate_expires_on", Date, nullable=False),
     Column("insurance_registered_on", Date, nullable=True),
     Column("insurance_cancelled_on", Date, nullable=True),
+    # 利用者証明用電子証明書の暗証番号 (4 digits, argon2) for the member portal; locked after 3 misses.
+    Column("pin_hash", String(128), nullable=True),
+    Column("pin_failures", Integer, nullable=False, server_default="0"),
 )
 
 serials = Table(
@@ -174,6 +177,29 @@ api_tokens = Table(
     Column("subject", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+users = Table(
+    "users", metadata,  # staff who sign in to the web UI (職員)
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(128), nullable=False),  # argon2id
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,  # signed-in browsers (staff and members); only token hashes stored
+    Column("token_hash", String(64), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("subject", String(100), nullable=False),  # username or card id
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
 audit_log = Table(

@@ -26,6 +26,7 @@ from ...service_layer import (
 )
 from ...service_layer.auth import Actor, Role
 from ...service_layer.context import Context
+from .. import web
 from . import fast_path, problems
 
 _bearer = HTTPBearer(auto_error=False)
@@ -58,6 +59,7 @@ class CardIn(Body):
     my_number: str = Field(max_length=30)
     card_id: str = Field(min_length=4, max_length=32, pattern=r"^[0-9A-Za-z]+$")
     certificate_expires_on: date
+    pin: str | None = Field(default=None, description="暗証番号 (数字4桁): 加入者ポータルのログインに使います")
 
 
 class InsuranceRegistrationIn(Body):
@@ -83,7 +85,7 @@ def create_app(ctx: Context) -> FastAPI:
     app = FastAPI(lifespan=lifespan, title="shikaku API", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None,
                   description="健康保険組合の資格管理・オンライン資格確認・資格確認書 (API.md)")
-    problems.install(app)
+    web.install(app, ctx)
 
     async def actor(request: Request,
               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
@@ -150,7 +152,8 @@ def create_app(ctx: Context) -> FastAPI:
 
     @api.post("/myna/cards", status_code=201, tags=["myna"])
     def add_card(body: CardIn, who: Who) -> dict:
-        return myna.add_card(ctx, who, body.my_number, body.card_id, body.certificate_expires_on)
+        return myna.add_card(ctx, who, body.my_number, body.card_id, body.certificate_expires_on,
+                             body.pin)
 
     @api.post("/myna/cards/{card_id}/insurance-registration", status_code=201, tags=["myna"])
     def register_card(card_id: str, body: InsuranceRegistrationIn, who: Who) -> dict:

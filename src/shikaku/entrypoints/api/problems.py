@@ -3,10 +3,11 @@ traceback, never the rejected input (it may be a 個人番号)."""
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from ...domain.errors import DomainError
@@ -80,26 +81,37 @@ def _field(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
-def install(app: FastAPI) -> None:
+# Renders an error for a person's browser (web pages): (request, status, code, detail) → response.
+PageRenderer = Callable[[Request, int, str, str], Response]
+
+
+def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
+    """Errors of `/api/` routes answer problem+json; those of web pages an HTML page via `pages`."""
+
+    def answer(request: Request, status: int, body: dict, headers: dict | None = None) -> Response:
+        if pages is not None and not request.url.path.startswith("/api/"):
+            return pages(request, status, body["code"], body["detail"])
+        return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError):
-        status, body = domain_problem(exc)
-        return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    async def _domain(request: Request, exc: DomainError):
+        return answer(request, *domain_problem(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError):
-        status, body = validation_problem(exc.errors())
-        return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    async def _validation(request: Request, exc: RequestValidationError):
+        return answer(request, *validation_problem(exc.errors()))
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException):
+    async def _http(request: Request, exc: HTTPException):
         code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(
             exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() \
             else _TITLES.get(exc.status_code, "エラー")
-        return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+        return answer(request, exc.status_code, problem_body(exc.status_code, code, detail),
+                      getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception):
+    async def _unexpected(request: Request, exc: Exception):
         log.error("unexpected error", exc_info=exc)
-        return problem(500, "internal_error", "内部エラーが発生しました。時間をおいて再度お試しください")
+        return answer(request, 500, problem_body(
+            500, "internal_error", "内部エラーが発生しました。時間をおいて再度お試しください"))

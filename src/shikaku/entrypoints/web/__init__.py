@@ -1,0 +1,45 @@
+"""The web pages: the staff UI (`/staff/`) and the member portal (`/portal/`), in Japanese,
+server-rendered with a little htmx. Thin: every decision is a use case's."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from ...service_layer.context import Context
+from ..api import problems
+from . import common, portal, staff
+
+_ERROR_TITLES = {401: "ログインが必要です", 403: "権限がありません", 404: "ページが見つかりません",
+                 423: "ロックされています"}
+
+
+def error_page(request: Request, status: int, code: str, detail: str) -> Response:
+    session = common.web_session(request)
+    return common.page(request, "error.html", session, status=status, code=code, detail=detail,
+                       title=_ERROR_TITLES.get(status, "エラーが発生しました"))
+
+
+def install(app: FastAPI, ctx: Context) -> None:
+    """Adds the pages, their static files and their error pages to the API's application."""
+    app.state.ctx = ctx
+    problems.install(app, error_page)
+    app.mount("/static", StaticFiles(directory=common.HERE / "static"), name="static")
+
+    @app.exception_handler(common.SignInRequired)
+    async def _sign_in(request: Request, exc: common.SignInRequired):
+        if request.headers.get("hx-request"):  # htmx: reload the whole page onto the sign-in form
+            return Response(status_code=204, headers={"HX-Redirect": f"/{exc.area}/sign-in"})
+        return RedirectResponse(f"/{exc.area}/sign-in", status_code=303)
+
+    @app.exception_handler(common.CsrfRefused)
+    async def _csrf(request: Request, _exc: common.CsrfRefused):
+        return error_page(request, 403, "csrf", "画面の有効期限が切れたか、不正な送信です。"
+                          "もう一度画面を開き直してから操作してください。")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/staff/", status_code=303)
+
+    app.include_router(staff.router)
+    app.include_router(portal.router)

@@ -1,0 +1,165 @@
+"""What every web page shares: templates with Japanese date filters, the signed-in session, CSRF
+checks, flash messages and the form round trip (refused input is shown again with the reasons).
+Pages call the same use cases as the API, so roles are enforced in one place."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Callable, TypeVar
+from urllib.parse import quote, unquote
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
+
+from ...domain.errors import DomainError
+from ...domain.wareki import format_wareki
+from ...service_layer import accounts
+from ...service_layer.accounts import WebSession
+from ...service_layer.auth import STAFF, Role
+from ...service_layer.context import Context
+from ..api.problems import validation_problem
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "shikaku_session"
+FORM_CSRF_COOKIE = "shikaku_form"  # double-submit token of the sign-in forms (no session yet)
+FLASH_COOKIE = "shikaku_flash"
+
+templates = Jinja2Templates(directory=HERE / "templates")
+
+SEX = {"male": "男", "female": "女"}
+ROLE = {"admin": "システム管理者", "supervisor": "業務責任者", "clerk": "担当者", "auditor": "監査担当",
+        "member": "加入者", "facility": "医療機関"}
+RELATIONSHIP = {"insured": "本人", "dependent": "家族"}  # 被保険者 / 被扶養者
+
+
+def _wareki(value: date | None) -> str:
+    return format_wareki(value) if value else ""
+
+
+def _both(value: date | None) -> str:
+    """西暦 with 和暦 beside it, as clerks read dates: 2026-06-01（令和8年6月1日）."""
+    return f"{value.isoformat()}（{format_wareki(value)}）" if value else ""
+
+
+templates.env.filters.update(wareki=_wareki, both=_both, sex=lambda v: SEX.get(v, v),
+                             relationship=lambda v: RELATIONSHIP.get(v, v),
+                             role=lambda v: ROLE.get(getattr(v, "value", v), v),
+                             yen=lambda v: "" if v is None else f"{v:,}円")
+
+
+class SignInRequired(Exception):
+    """No live session: the browser is sent to the sign-in page of its side."""
+
+    def __init__(self, area: str):
+        self.area = area
+
+
+def secure_cookies(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def web_session(request: Request) -> WebSession | None:
+    ctx: Context = request.app.state.ctx
+    return accounts.session(ctx, request.cookies.get(SESSION_COOKIE),
+                            request.client.host if request.client else None)
+
+
+def staff_session(request: Request) -> WebSession:
+    found = web_session(request)
+    if found is None or found.actor.role not in STAFF:
+        raise SignInRequired("staff")
+    return found
+
+
+def member_session(request: Request) -> WebSession:
+    found = web_session(request)
+    if found is None or found.actor.role is not Role.MEMBER:
+        raise SignInRequired("portal")
+    return found
+
+
+Staff = Annotated[WebSession, Depends(staff_session)]
+Member = Annotated[WebSession, Depends(member_session)]
+
+
+class CsrfRefused(Exception):
+    """A form post without the token of the session (or of the sign-in form)."""
+
+
+def check_csrf(session: WebSession, submitted: str | None) -> None:
+    if not submitted or not hmac.compare_digest(submitted.encode(), session.csrf_token.encode()):
+        raise CsrfRefused()
+
+
+async def form_data(request: Request, session: WebSession | None = None) -> dict[str, str]:
+    """The posted form as strings, after the CSRF check (field `csrf_token` or header
+    `X-CSRF-Token`, as htmx sends it). Without a session, the double-submit cookie is checked."""
+    form = await request.form()
+    submitted = form.get("csrf_token") or request.headers.get("x-csrf-token")
+    if session is not None:
+        check_csrf(session, submitted)
+    else:
+        cookie = request.cookies.get(FORM_CSRF_COOKIE)
+        if not cookie or not submitted or not hmac.compare_digest(cookie.encode(), str(submitted).encode()):
+            raise CsrfRefused()
+    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+
+
+def page(request: Request, template: str, session: WebSession | None = None, status: int = 200,
+         **values: Any) -> Response:
+    """Renders a page with the session, its CSRF token and the pending flash message."""
+    csrf = session.csrf_token if session else request.cookies.get(FORM_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    flash = request.cookies.get(FLASH_COOKIE)
+    response = templates.TemplateResponse(request, template, {
+        "session": session, "csrf_token": csrf, "flash": unquote(flash) if flash else None,
+        "today": request.app.state.ctx.today(), **values}, status_code=status)
+    if session is None:
+        response.set_cookie(FORM_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+                            secure=secure_cookies(request))
+    if flash:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def redirect(url: str, flash: str | None = None) -> RedirectResponse:
+    """303 after a successful post (the browser's back button never re-posts), with a message."""
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(FLASH_COOKIE, quote(flash), max_age=60, httponly=True, samesite="strict")
+    return response
+
+
+def errors_of(exc: Exception) -> dict[str, str]:
+    """Field → Japanese message; the key "" holds a message about the whole form."""
+    if isinstance(exc, ValidationError):
+        _, body = validation_problem(exc.errors())
+        return {item["field"]: item["message"] for item in body["errors"]}
+    if isinstance(exc, DomainError):
+        return {exc.field or "": exc.message} if exc.field else {"": exc.message}
+    raise exc
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def parse(model: type[Model], values: dict[str, str], **extra: Any) -> Model:
+    """A command from form strings: empty fields are left out so that defaults apply."""
+    return model.model_validate({**{k: v for k, v in values.items() if v.strip() != ""}, **extra})
+
+
+def submit(request: Request, session: WebSession, values: dict[str, str], act: Callable[[], Any],
+           on_success: Callable[[Any], Response], template: str, **page_values: Any) -> Response:
+    """Runs a use case; when it is refused, the same form is shown again with what was typed and
+    a Japanese reason by each field (422)."""
+    try:
+        result = act()
+    except (ValidationError, DomainError) as exc:
+        if isinstance(exc, DomainError) and exc.status in (401, 403, 404):
+            raise  # not a matter of the form: the error page says it
+        return page(request, template, session, status=422, values=values, errors=errors_of(exc),
+                    **page_values)
+    return on_success(result)

@@ -1,0 +1,49 @@
+"""The member portal (加入者ポータル, like マイナポータル's 資格情報画面): sign-in with the My Number
+card's id and PIN, then the member's own eligibility."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ...domain.errors import DomainError
+from ...service_layer import accounts
+from .common import SESSION_COOKIE, Member, errors_of, form_data, page, redirect, secure_cookies
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request) -> Response:
+    return page(request, "portal/sign_in.html", values={}, errors={})
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    values = await form_data(request)
+    try:
+        opened = accounts.sign_in_member(request.app.state.ctx, values.get("card_id", "").strip(),
+                                         values.get("pin", ""),
+                                         request.client.host if request.client else None)
+    except DomainError as exc:
+        values.pop("pin", None)  # a PIN is never sent back
+        return page(request, "portal/sign_in.html", status=exc.status, values=values,
+                    errors=errors_of(exc))
+    response = redirect("/portal/")
+    response.set_cookie(SESSION_COOKIE, opened.token, httponly=True, samesite="strict",
+                        secure=secure_cookies(request),
+                        max_age=int(accounts.MEMBER_SESSION.total_seconds()))
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, session: Member) -> Response:
+    await form_data(request, session)
+    accounts.sign_out(request.app.state.ctx, session.token)
+    response = redirect("/portal/sign-in", "ログアウトしました")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(request: Request, session: Member) -> Response:
+    return page(request, "portal/home.html", session)
