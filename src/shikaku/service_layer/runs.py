@@ -142,6 +142,7 @@ def _decide(ctx: Context, run, state, cards, held) -> tuple[date, date, Certific
 def ex_officio(ctx: Context, actor: Actor, form: commands.CertificateRun,
                progress: Progress | None = None) -> dict:
     """職権交付 (R-CERT-4) for a cohort, idempotent."""
+    authorize(actor, Permission.RUNS)
     run_on = form.run_on or ctx.today()
     if run_on not in ctx.policy.certificates:
         raise DomainError("before_certificates", "資格確認書は令和6年12月2日以降に交付されます", "run_on")
@@ -151,6 +152,7 @@ def ex_officio(ctx: Context, actor: Actor, form: commands.CertificateRun,
 
 def renewal(ctx: Context, actor: Actor, form: commands.RenewalRun, progress: Progress | None = None) -> dict:
     """更新 (R-CERT-8): from 09-01 before a cycle end E, certificates valid from E+1."""
+    authorize(actor, Permission.RUNS)
     run_on = form.run_on or ctx.today()
     cycle_end = form.cycle_end or rules.cycle_end_on_or_after(run_on, ctx.policy)
     if cycle_end != rules.cycle_end_on_or_after(cycle_end, ctx.policy):

@@ -1,0 +1,214 @@
+"""The route × role matrix: every route of the application (API and web pages) with the roles
+that may use it, checked by calling each route as each role. A route missing from the matrix
+fails `test_matrix_is_complete`.
+
+The role sets are written out here, not read from `service_layer.auth.PERMISSIONS`, so that a
+wrong change to the permissions fails this test."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from starlette.routing import Mount
+
+from shikaku.service_layer import accounts, documents, myna, runs, society
+from shikaku.service_layer.auth import Actor, Role
+from tests.helpers import insured_body, my_number
+
+ADMIN, SUPERVISOR, CLERK, AUDITOR = "admin", "supervisor", "clerk", "auditor"
+FACILITY, MEMBER = "facility", "member"
+ROLES = (ADMIN, SUPERVISOR, CLERK, AUDITOR, FACILITY, MEMBER)
+STAFF = {ADMIN, SUPERVISOR, CLERK, AUDITOR}
+WRITERS = {ADMIN, SUPERVISOR, CLERK}
+MANAGERS = {ADMIN, SUPERVISOR}
+ANYONE = set(ROLES) | {"anonymous"}
+FACILITY_CODE = "1310112345"
+PIN = "4321"
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str  # with {member}, {cert}, {doc}, {run}, {card} filled from the world
+    roles: frozenset[str]
+    body: object = None  # JSON (API) or form fields (web); a callable makes a fresh one
+
+    def payload(self):
+        return self.body() if callable(self.body) else self.body
+
+
+def case(method: str, path: str, roles, body=None) -> Case:
+    return Case(method, path, frozenset(roles), body)
+
+
+def _card():
+    return {"my_number": my_number(), "card_id": "CARD" + my_number(), "certificate_expires_on": "2030-01-01"}
+
+
+_CARD_INFO = {"service_date": "2026-05-01", "method": "card_info", "insurer_number": "06139992",
+              "symbol": "1", "number": "1", "branch": "00", "birth_date": "2000-01-01"}
+
+API = [
+    case("GET", "/api/v1/health", ANYONE),
+    case("GET", "/api/v1/insurer", STAFF | {FACILITY}),
+    case("POST", "/api/v1/facilities", {ADMIN}, {"code": "1310112345", "name": "x"}),
+    case("POST", "/api/v1/tokens", {ADMIN}, {"role": "clerk", "subject": "x"}),
+    case("POST", "/api/v1/members", WRITERS, insured_body),
+    case("GET", "/api/v1/members", STAFF),
+    case("GET", "/api/v1/members/{member}", STAFF),
+    case("PUT", "/api/v1/members/{member}/my-number", WRITERS,
+         lambda: {"my_number": my_number(), "registered_on": "2026-04-01"}),
+    case("POST", "/api/v1/members/{member}/disqualification", WRITERS,
+         {"disqualified_on": "2026-04-01", "reason": "retirement"}),
+    case("PATCH", "/api/v1/members/{member}", WRITERS, {"name": "変更 一郎", "effective_on": "2026-04-01"}),
+    case("POST", "/api/v1/members/{member}/legacy-cards", WRITERS, {"issued_on": "2023-04-01"}),
+    case("POST", "/api/v1/myna/cards", {ADMIN}, _card),
+    case("POST", "/api/v1/myna/cards/{card}/insurance-registration", {ADMIN}, {"registered_on": "2026-04-01"}),
+    case("DELETE", "/api/v1/myna/cards/{card}/insurance-registration", {ADMIN}),
+    case("GET", "/api/v1/members/{member}/access-log", STAFF),
+    case("POST", "/api/v1/verifications", {FACILITY}, _CARD_INFO),
+    case("POST", "/api/v1/verification-batches", {FACILITY}, {"service_date": "2026-05-01", "items": [_CARD_INFO]}),
+    case("POST", "/api/v1/fhir/CoverageEligibilityRequest", {FACILITY}, {"resourceType": "CoverageEligibilityRequest"}),
+    case("POST", "/api/v1/members/{member}/eligibility-certificates", WRITERS, {"reason": "no_card"}),
+    case("GET", "/api/v1/members/{member}/eligibility-certificates", STAFF),
+    case("GET", "/api/v1/eligibility-certificates/{cert}/pdf", STAFF),
+    case("POST", "/api/v1/members/{member}/notices", WRITERS, {"reason": "lost"}),
+    case("POST", "/api/v1/members/{member}/limit-certifications", WRITERS, {"kind": "limit"}),
+    case("POST", "/api/v1/members/{member}/specific-disease-certifications", WRITERS, {"disease": "1"}),
+    case("POST", "/api/v1/members/{member}/elderly-certificates", WRITERS, {}),
+    case("GET", "/api/v1/members/{member}/documents", STAFF),
+    case("GET", "/api/v1/documents/{doc}/pdf", STAFF),
+    case("POST", "/api/v1/ex-officio-runs", MANAGERS, {"run_on": "2026-06-01", "dry_run": True}),
+    case("POST", "/api/v1/renewal-runs", MANAGERS, {"run_on": "2026-06-01", "dry_run": True}),
+    case("GET", "/api/v1/ex-officio-runs/{run}", STAFF),
+    case("GET", "/api/v1/renewal-runs/{run}", STAFF),
+    case("GET", "/api/v1/runs/{run}/print-file", MANAGERS),
+    case("GET", "/api/v1/runs/{run}/manifest", MANAGERS),
+    case("POST", "/api/v1/reception-assessments", STAFF | {FACILITY},
+         {"service_date": "2026-05-01", "facility": {"online_verification": True}, "presented": ["myna_card"]}),
+    case("GET", "/api/v1/self-pay-limits?category=A03&medical_cost=1000000&month=2026-05-01", STAFF | {FACILITY}),
+    case("POST", "/api/v1/card-checks", STAFF | {FACILITY}, {"payload": "SK1:x"}),
+    case("GET", "/api/v1/audit-log", {ADMIN, AUDITOR}),
+]
+
+# Web pages: a role outside the set is refused (403 page) or sent to its sign-in page.
+WEB = [
+    case("GET", "/", ANYONE),
+    case("GET", "/staff/sign-in", ANYONE),
+    case("POST", "/staff/sign-in", ANYONE, {"username": "nobody", "password": "wrong"}),
+    case("POST", "/staff/sign-out", STAFF, {}),
+    case("GET", "/staff/", STAFF),
+    case("GET", "/portal/sign-in", ANYONE),
+    case("POST", "/portal/sign-in", ANYONE, {"card_id": "NOCARD", "pin": "0000"}),
+    case("POST", "/portal/sign-out", {MEMBER}, {}),
+    case("GET", "/portal/", {MEMBER}),
+]
+
+CASES = API + WEB
+
+
+def _route_key(path: str) -> str:
+    return path.split("?")[0]
+
+
+def _served(routes, prefix: str = ""):
+    """(method, path) of every route, routers included (FastAPI keeps them as branches)."""
+    for route in routes:
+        if isinstance(route, Mount):
+            continue
+        if not hasattr(route, "path"):  # an included router
+            yield from _served(route.original_router.routes, prefix + route.include_context.prefix)
+            continue
+        for method in (route.methods or {"GET"}) - {"HEAD"}:
+            yield method, prefix + route.path
+
+
+def test_matrix_is_complete(client):
+    """Every route the application serves is in the matrix (and nothing else is)."""
+    served = set(_served(client.app.app.routes)) - {  # client.app: the fast path before FastAPI
+        ("GET", "/api/openapi.json"), ("GET", "/api/docs"), ("GET", "/docs/oauth2-redirect")}
+    declared = {(c.method, _route_key(c.path).replace("{member}", "{member_id}")
+                 .replace("{cert}", "{cert_id}").replace("{doc}", "{doc_id}")
+                 .replace("{run}", "{run_id}").replace("{card}", "{card_id}")) for c in CASES}
+    assert served - declared == set(), "routes missing from the matrix"
+    assert declared - served == set(), "matrix entries for routes that do not exist"
+
+
+class World:
+    """One member with a card, a certificate, a document and a run; a credential per role."""
+
+    def __init__(self, ctx, client):
+        admin = Actor(Role.ADMIN, "matrix")
+        self.client, self.ctx = client, ctx
+        body = insured_body(qualified_on="2020-04-01")
+        member = client.post("/api/v1/members", json=body).json()
+        self.member = member["id"]
+        card = myna.add_card(ctx, admin, body["my_number"], "MATRIXCARD1", date(2031, 1, 1), PIN)
+        self.card = card["card_id"]
+        from shikaku.service_layer import commands
+
+        self.cert = documents.apply_for_certificate(
+            ctx, admin, self.member, commands.CertificateApplication(reason="not_registered"))["id"]
+        self.doc = documents.issue_notice(
+            ctx, admin, self.member, commands.NoticeApplication(reason="initial"))["id"]
+        self.run = runs.ex_officio(ctx, admin, commands.CertificateRun(run_on="2026-06-01", dry_run=True))["id"]
+        society.add_facility(ctx, admin, FACILITY_CODE, "試験医院")
+        self.tokens = {role: society.issue_token(ctx, admin, Role(role), FACILITY_CODE if role == FACILITY
+                                                 else f"matrix-{role}")
+                       for role in ROLES}
+        self.sessions = {}
+        for role in STAFF:
+            accounts.add_user(ctx, admin, f"matrix-{role}", role, Role(role), "matrix-password")
+            self.sessions[role] = accounts.sign_in_staff(ctx, f"matrix-{role}", "matrix-password", None)
+        self.sessions[MEMBER] = accounts.sign_in_member(ctx, self.card, PIN, None)
+
+    def path(self, template: str) -> str:
+        return template.format(member=self.member, cert=self.cert, doc=self.doc, run=self.run,
+                               card=self.card)
+
+    def call(self, c: Case, role: str):
+        url = self.path(c.path)
+        if c.path.startswith("/api/"):
+            headers = {"Authorization": f"Bearer {self.tokens[role]}" if role in self.tokens else ""}
+            return self.client.request(c.method, url, json=c.payload(), headers=headers,
+                                       follow_redirects=False)
+        self.client.cookies.clear()
+        session = self.sessions.get(role)
+        form = dict(c.payload() or {})
+        if session is not None:
+            self.client.cookies.set("shikaku_session", session.token)
+            form["csrf_token"] = session.csrf_token
+        if session is None or c.path.endswith("/sign-in"):  # the sign-in forms' double-submit token
+            self.client.cookies.set("shikaku_form", "matrix-form-token")
+            form["csrf_token"] = "matrix-form-token"
+        return self.client.request(c.method, url, data=form if c.method == "POST" else None,
+                                   headers={"Authorization": ""}, follow_redirects=False)
+
+
+@pytest.fixture
+def world(ctx, client):
+    return World(ctx, client)
+
+
+def _refused(c: Case, response) -> bool:
+    """API: 401 or 403. Pages: the 403 page, or a redirect to a sign-in page without a message
+    (signing out also ends there, with one)."""
+    if c.path.startswith("/api/"):
+        return response.status_code in (401, 403)
+    if response.status_code == 403:
+        return True
+    return response.status_code == 303 and response.headers["location"].endswith("/sign-in") \
+        and "shikaku_flash" not in response.headers.get("set-cookie", "")
+
+
+@pytest.mark.parametrize("c", CASES, ids=[f"{c.method} {c.path}" for c in CASES])
+def test_route_role_matrix(world, c):
+    for role in (*ROLES, "anonymous"):
+        response = world.call(c, role)
+        assert response.status_code < 500, (role, response.text[:500])
+        allowed = role in c.roles
+        assert _refused(c, response) != allowed, (role, response.status_code, response.text[:300])
+        if allowed and c.path.startswith("/api/"):
+            assert response.status_code != 422 or response.json()["code"] != "validation_error", \
+                (role, response.text)  # the request reached the use case
