@@ -10,7 +10,7 @@ DEMO_MEMBERS ?= 12000
 ACCEPTANCE ?= test_basics.py test_myna.py test_verification.py test_certificates.py test_ex_officio.py \
               test_other_documents.py test_reception.py test_transition.py
 
-.PHONY: install demo test test-unit test-sqlite test-postgres acceptance bench-demo clean
+.PHONY: install demo test screenshots bench-demo clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ demo: install
 
 test: install
 	bash scripts/run-tests.sh "$(SHARED)" "$(ACCEPTANCE)"
+
+# The README's screenshots, taken by the browser tests in Debian's Chromium.
+screenshots: install
+	SHIKAKU_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/browser
 
 bench-demo: install
 	$(PY) bench/demo_generation.py

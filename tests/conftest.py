@@ -3,16 +3,19 @@ set) migrated once per session and emptied between tests, and an API client over
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 os.environ.setdefault("SHIKAKU_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 
-from shikaku.adapters.db.schema import metadata, society  # noqa: E402
+from shikaku.adapters.db.schema import audit_head, metadata, society  # noqa: E402
+from shikaku.domain.audit_chain import GENESIS  # noqa: E402
 from shikaku.entrypoints.cli import initialise  # noqa: E402
 from shikaku.service_layer.auth import Actor, Role  # noqa: E402
+from tests.helpers import audit_guard_lifted  # noqa: E402
 
 INSURER_NUMBER = "06139992"
 INSURER_NAME = "テスト健康保険組合"
@@ -32,11 +35,14 @@ def session_ctx(db_url):
 
 @pytest.fixture
 def ctx(session_ctx):
-    """The context over an empty registry (the society row stays)."""
-    with session_ctx.engine.begin() as conn:
+    """The context over an empty registry (the society row stays) and an empty audit chain."""
+    keys = session_ctx.vault
+    with session_ctx.engine.begin() as conn, audit_guard_lifted(conn):
         for table in reversed(metadata.sorted_tables):
-            if table is not society:
+            if table not in (society, audit_head):
                 conn.execute(delete(table))
+        conn.execute(update(audit_head).values(seq=0, row_hash=GENESIS, key_id=keys.key_id))
+        conn.execute(update(society).values(key_check=keys.key_check()))  # after a key rotation test
     session_ctx.today = lambda: date(2026, 6, 1)
     yield session_ctx
 
@@ -46,8 +52,9 @@ def admin() -> Actor:
     return Actor(Role.ADMIN, "test-admin", "127.0.0.1")
 
 
-@pytest.fixture
-def client(ctx, monkeypatch):
+@contextmanager
+def serving(ctx, monkeypatch):
+    """An API client over `ctx`, signed in with the admin token."""
     from fastapi.testclient import TestClient
 
     from shikaku.entrypoints.api.app import create_server
@@ -55,4 +62,10 @@ def client(ctx, monkeypatch):
     monkeypatch.setenv("SHIKAKU_ADMIN_TOKEN", ADMIN_TOKEN)
     with TestClient(create_server(ctx), raise_server_exceptions=False) as c:
         c.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        yield c
+
+
+@pytest.fixture
+def client(ctx, monkeypatch):
+    with serving(ctx, monkeypatch) as c:
         yield c

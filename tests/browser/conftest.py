@@ -29,7 +29,7 @@ def _free_port() -> int:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen) -> None:
-    for _ in range(200):
+    for _ in range(1200):  # up to a minute on a loaded machine
         if process.poll() is not None:
             raise RuntimeError(f"shikaku serve exited with {process.returncode}")
         try:
@@ -41,10 +41,12 @@ def _wait_until_up(url: str, process: subprocess.Popen) -> None:
 
 
 class DemoSite:
-    """The served demo society: its address, database and the showcase member's card."""
+    """The served demo society: its address, database, the showcase member's card and the
+    bearer tokens `shikaku demo` printed (by role: admin, supervisor, clerk, auditor, facility)."""
 
-    def __init__(self, base_url: str, db_url: str, card_id: str):
+    def __init__(self, base_url: str, db_url: str, card_id: str, tokens: dict[str, str] | None = None):
         self.base_url, self.db_url, self.card_id = base_url, db_url, card_id
+        self.tokens = tokens or {}
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +63,8 @@ def site(tmp_path_factory) -> DemoSite:
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(f"{base_url}/api/v1/health", server)
-        yield DemoSite(base_url, db_url, card_id)
+        tokens = dict(re.findall(r"^ {2}(admin|supervisor|clerk|auditor|facility) +(\S+)$", printed, re.M))
+        yield DemoSite(base_url, db_url, card_id, tokens)
     finally:
         server.terminate()
         server.wait(10)

@@ -103,6 +103,32 @@ WEB = [
     case("POST", "/portal/sign-in", ANYONE, {"card_id": "NOCARD", "pin": "0000"}),
     case("POST", "/portal/sign-out", {MEMBER}, {}),
     case("GET", "/portal/", {MEMBER}),
+    case("GET", "/portal/screen.pdf", {MEMBER}),
+    case("GET", "/portal/history", {MEMBER}),
+    case("GET", "/portal/bring", {MEMBER}),
+    case("GET", "/staff/members/new", WRITERS),
+    case("POST", "/staff/members/new", WRITERS, {}),
+    case("GET", "/staff/members/{member}", STAFF),
+    case("GET", "/staff/certificates/{cert}/pdf", STAFF),
+    case("GET", "/staff/documents/{doc}/pdf", STAFF),
+    *(case(method, f"/staff/members/{{member}}/{form}", WRITERS, {} if method == "POST" else None)
+      for form in ("dependents/new", "my-number", "disqualification", "amend", "certificates/new",
+                   "notices/new", "limit-certifications/new", "specific-disease-certifications/new",
+                   "elderly-certificates/new")
+      for method in ("GET", "POST")),
+    case("GET", "/staff/runs", MANAGERS),
+    # Refused after the role check (a day before certificates exist), so no run starts.
+    case("POST", "/staff/runs", MANAGERS, {"kind": "ex_officio", "run_on": "2024-01-01"}),
+    case("GET", "/staff/runs/{run}", MANAGERS),
+    case("GET", "/staff/runs/{run}/progress", MANAGERS),
+    case("GET", "/staff/runs/{run}/print-file", MANAGERS),
+    case("GET", "/staff/runs/{run}/manifest", MANAGERS),
+    case("GET", "/staff/dashboard", STAFF),
+    case("GET", "/staff/audit", {ADMIN, AUDITOR}),
+    case("GET", "/staff/imports", WRITERS),
+    case("POST", "/staff/imports", WRITERS, {}),  # no file: the form again (422)
+    case("GET", "/staff/imports/{job}", WRITERS),  # an unknown import: 404 for writers
+    case("GET", "/staff/imports/{job}/progress", WRITERS),
 ]
 
 CASES = API + WEB
@@ -130,7 +156,8 @@ def test_matrix_is_complete(client):
         ("GET", "/api/openapi.json"), ("GET", "/api/docs"), ("GET", "/docs/oauth2-redirect")}
     declared = {(c.method, _route_key(c.path).replace("{member}", "{member_id}")
                  .replace("{cert}", "{cert_id}").replace("{doc}", "{doc_id}")
-                 .replace("{run}", "{run_id}").replace("{card}", "{card_id}")) for c in CASES}
+                 .replace("{run}", "{run_id}").replace("{card}", "{card_id}")
+                 .replace("{job}", "{job_id}")) for c in CASES}
     assert served - declared == set(), "routes missing from the matrix"
     assert declared - served == set(), "matrix entries for routes that do not exist"
 
@@ -165,7 +192,7 @@ class World:
 
     def path(self, template: str) -> str:
         return template.format(member=self.member, cert=self.cert, doc=self.doc, run=self.run,
-                               card=self.card)
+                               card=self.card, job="no-such-import")
 
     def call(self, c: Case, role: str):
         url = self.path(c.path)

@@ -34,6 +34,7 @@ from ..domain.documents import (
     EligibilityNoticePrint,
     Holder,
     LimitCertificatePrint,
+    PortalScreenPrint,
     SpecificDiseaseCertificatePrint,
 )
 from ..domain.wareki import format_wareki
@@ -205,6 +206,15 @@ NOTICE_USE = [
     "なくした場合でも、マイナポータルで資格情報画面を確認できるときは、再交付の手続きは不要です。",
 ]
 
+# How to use the downloaded 資格情報画面 (Q1, Q2 of the society's notice; R-NOTICE-2, R-NOTICE-3).
+PORTAL_USE = [
+    "この資格情報画面（またはこのPDF）は、「資格情報のお知らせ」と同じ役割を持ちます。"
+    "これを保存したスマートフォンをお持ちであれば、「資格情報のお知らせ」を持ち歩く必要はありません。",
+    "これだけでは保険診療は受けられません。マイナ保険証を読み取れない医療機関等や、マイナ保険証に"
+    "対応していない医療機関等では、マイナ保険証と一緒に窓口に提示してください。",
+    "記載内容は出力日時の時点のものです。氏名などが変わったときは、新しく出力してください。",
+]
+
 
 class DocumentRenderer:
     """Lays the documents out with reportlab; one canvas per file."""
@@ -294,32 +304,9 @@ class DocumentRenderer:
         if doc.copay_ratio is not None:
             since = f"（{_ymd(doc.ratio_effective_from)}から）" if doc.ratio_effective_from else ""
             items.append(("一部負担金の割合", _ratio(doc.copay_ratio) + since))
-        y -= 3 * mm
-        c.setLineWidth(0.5)
-        for label, value in items:
-            c.setFillColorRGB(0.92, 0.95, 0.97)
-            c.rect(left, y - 2.6 * mm, 48 * mm, 8 * mm, fill=1, stroke=0)
-            c.setFillColorRGB(0, 0, 0)
-            c.setFont(GOTHIC, 9)
-            c.drawString(left + 3 * mm, y, label)
-            c.setFont(GOTHIC, _fit(value, right - left - 54 * mm, 11, 6, 0.5))
-            c.drawString(left + 53 * mm, y, value)
-            c.setStrokeColorRGB(0.78, 0.78, 0.78)
-            c.line(left, y - 2.6 * mm, right, y - 2.6 * mm)
-            y -= 8 * mm
+        y = self._items(c, items, left, right, y - 3 * mm)
         # How to use it (Q1, Q2 of the society's notice; R-NOTICE-2, R-NOTICE-3).
-        y -= 4 * mm
-        c.setFont(GOTHIC, 10.5)
-        c.drawString(left, y, "このお知らせの使い方")
-        y -= 6.5 * mm
-        c.setFont(MINCHO, 9.5)
-        for text in NOTICE_USE:
-            for index, part in enumerate(_wrap(text, right - left - 4 * mm, MINCHO, 9.5)):
-                if index == 0:
-                    c.drawString(left, y, "・")
-                c.drawString(left + 4 * mm, y, part)
-                y -= 5 * mm
-            y -= 1.2 * mm
+        self._bullets(c, "このお知らせの使い方", NOTICE_USE, left, right, y - 4 * mm)
         # The card-size cut-out, framed by dashed cut lines.
         cut_left, bottom = (width - CARD[0]) / 2, 24 * mm
         cut_y = bottom + CARD[1] + 10 * mm
@@ -352,7 +339,81 @@ class DocumentRenderer:
         c.save()
         return out.getvalue()
 
+    def portal_screen(self, doc: PortalScreenPrint) -> bytes:
+        """資格情報画面 as downloaded from the portal: A4, the registered items on the day with
+        出力日時, and how to use it (Q2: it replaces carrying the notice); never 性別."""
+        out = io.BytesIO()
+        c = self._canvas(out, A4, "資格情報画面")
+        width, height = A4
+        left, right = 20 * mm, width - 20 * mm
+        h = doc.holder
+        printed = f"出力日時 {_ymd(doc.printed_at.date())} {doc.printed_at:%H:%M}"
+        c.setFont(GOTHIC, 9)
+        c.drawRightString(right, height - 18 * mm, printed)
+        c.drawRightString(right, height - 23 * mm, h.insurer_name)
+        c.setFont(GOTHIC, 18)
+        c.drawCentredString(width / 2, height - 38 * mm, "資格情報画面（医療保険）")
+        c.setFont(MINCHO, 10)
+        c.drawCentredString(width / 2, height - 46 * mm,
+                            f"{_ymd(doc.as_of)}現在、{h.insurer_name}に登録されている資格情報です。")
+        status = "資格があります" if doc.disqualified_on is None or doc.as_of < doc.disqualified_on \
+            else f"資格がありません（資格喪失日 {_ymd(doc.disqualified_on)}）"
+        items = [("氏名", h.name), ("フリガナ", h.name_kana), ("生年月日", _ymd(h.birth_date)),
+                 ("本人・家族", RELATIONSHIP.get(h.relationship, "")),
+                 ("記号・番号・枝番", f"記号 {h.symbol}　番号 {h.number}　枝番 {h.branch}"),
+                 ("保険者番号", h.insurer_number), ("保険者名称", h.insurer_name),
+                 ("資格取得年月日", _ymd(h.qualified_on)), ("資格の状態", status)]
+        if doc.copay_ratio is not None:
+            items.append(("一部負担金の割合", _ratio(doc.copay_ratio)))
+        if doc.elderly:
+            ratio, since, until = doc.elderly
+            items.append(("高齢受給者", f"{_ratio(ratio)}（{_ymd(since)}から{_ymd(until)}まで）"))
+        if doc.limit_category:
+            items.append(("限度額適用区分", doc.limit_category))
+        items += [("特定疾病", f"{name}（月額 {limit:,}円）") for name, limit in doc.specific_diseases]
+        y = self._items(c, items, left, right, height - 58 * mm)
+        self._bullets(c, "この画面の使い方", PORTAL_USE, left, right, y - 4 * mm)
+        c.setFont(GOTHIC, 8)
+        c.setFillColorRGB(0.3, 0.3, 0.3)
+        c.drawString(left, 15 * mm, f"{printed}　加入者ポータルから出力")
+        c.showPage()
+        c.save()
+        return out.getvalue()
+
     # ---------------------------------------------------------------- layout
+    def _items(self, c: Canvas, items: list[tuple[str, str]], left: float, right: float,
+               y: float) -> float:
+        """A4 label/value rows from `y` down; returns the y below the last row."""
+        c.setLineWidth(0.5)
+        for label, value in items:
+            c.setFillColorRGB(0.92, 0.95, 0.97)
+            c.rect(left, y - 2.6 * mm, 48 * mm, 8 * mm, fill=1, stroke=0)
+            c.setFillColorRGB(0, 0, 0)
+            c.setFont(GOTHIC, 9)
+            c.drawString(left + 3 * mm, y, label)
+            c.setFont(GOTHIC, _fit(value, right - left - 54 * mm, 11, 6, 0.5))
+            c.drawString(left + 53 * mm, y, value)
+            c.setStrokeColorRGB(0.78, 0.78, 0.78)
+            c.line(left, y - 2.6 * mm, right, y - 2.6 * mm)
+            y -= 8 * mm
+        return y
+
+    def _bullets(self, c: Canvas, heading: str, texts: list[str], left: float, right: float,
+                 y: float) -> float:
+        """A heading and wrapped bullet points from `y` down; returns the y below them."""
+        c.setFont(GOTHIC, 10.5)
+        c.drawString(left, y, heading)
+        y -= 6.5 * mm
+        c.setFont(MINCHO, 9.5)
+        for text in texts:
+            for index, part in enumerate(_wrap(text, right - left - 4 * mm, MINCHO, 9.5)):
+                if index == 0:
+                    c.drawString(left, y, "・")
+                c.drawString(left + 4 * mm, y, part)
+                y -= 5 * mm
+            y -= 1.2 * mm
+        return y
+
     def _canvas(self, out: BinaryIO, size, title: str) -> Canvas:
         c = Canvas(out, pagesize=size, pageCompression=1, initialFontName=GOTHIC)
         c.setTitle(title)

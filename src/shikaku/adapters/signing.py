@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Iterable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -19,16 +20,32 @@ PREFIX = "SK1"
 _ALPHANUMERIC = re.compile(r"[0-9A-Z\-:]+")
 
 
+def _seed(secret: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"shikaku-cards-v1",
+                info=b"shikaku card signing").derive(secret)
+
+
+def _verifies(key: Ed25519PublicKey, signature: bytes, body: bytes) -> bool:
+    try:
+        key.verify(signature, body)
+        return True
+    except InvalidSignature:
+        return False
+
+
 class ForgedCard(Exception):
     """The payload is malformed or its signature does not match."""
 
 
 class CardSigner:
-    def __init__(self, secret: bytes):
-        self.seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"shikaku-cards-v1",
-                         info=b"shikaku card signing").derive(secret)
+    def __init__(self, secret: bytes, also_verify: Iterable[bytes] = ()):
+        """Signs with the key derived from `secret`; verifies with it and with the keys of
+        `also_verify` (retired vault secrets: cards printed before a key rotation stay genuine)."""
+        self.seed = _seed(secret)
         self._private = Ed25519PrivateKey.from_private_bytes(self.seed)
         self.public_key: Ed25519PublicKey = self._private.public_key()
+        self._verifying = [self.public_key] + [Ed25519PrivateKey.from_private_bytes(_seed(s)).public_key()
+                                               for s in also_verify if s != secret]
 
     @classmethod
     def from_seed(cls, seed: bytes) -> "CardSigner":
@@ -37,6 +54,7 @@ class CardSigner:
         signer.seed = seed
         signer._private = Ed25519PrivateKey.from_private_bytes(seed)
         signer.public_key = signer._private.public_key()
+        signer._verifying = [signer.public_key]
         return signer
 
     def sign(self, fields: dict) -> str:
@@ -56,8 +74,9 @@ class CardSigner:
             body, signature = rest.rsplit(":", 1)
             if prefix != PREFIX:
                 raise ValueError(prefix)
-            self.public_key.verify(base64.b32decode(signature + "=" * (-len(signature) % 8)),
-                                   body.encode())
+            raw = base64.b32decode(signature + "=" * (-len(signature) % 8))
+            if not any(_verifies(key, raw, body.encode()) for key in self._verifying):
+                raise InvalidSignature()
             return {item[0].lower(): item[1:] for item in body.split(":")}
         except (ValueError, InvalidSignature, binascii.Error) as exc:
             raise ForgedCard() from exc

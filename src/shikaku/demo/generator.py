@@ -172,7 +172,7 @@ class _Generator:
         self.my_number_campaign_days = max(
             1, min(MY_NUMBER_CAMPAIGN_END.toordinal(), self.t) - self.my_number_start + 1)
         self.legacy_renewal = min(LEGACY_RENEWAL.toordinal(), self.legacy_last)
-        self._seal, self._lookup_hash = ctx.vault.seal, ctx.vault.lookup_hash
+        self._seal, self._lookup_hash = ctx.vault.storing.seal, ctx.vault.storing.lookup_hash
         self.counts = _Counts()
         self._dates: dict[int, date] = {}
         # Every day from the oldest birth to today, as ISO text and as publish_on (R-MYNA-2,

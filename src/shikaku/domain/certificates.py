@@ -11,8 +11,9 @@ from .age import anniversary
 from .errors import DomainError
 from .myna import MynaCard, card_works, is_registered_for_insurance
 from .policy import DEFAULT_POLICY, Policy
-from .ratio import is_elderly, late_elderly_from
+from .ratio import elderly_from, is_elderly, late_elderly_from
 from .registry import MemberState
+from .wareki import format_wareki_month
 
 
 class CertificateReason(StrEnum):
@@ -238,6 +239,15 @@ def specific_disease_limit(disease: str, state: MemberState, on: date) -> int:
             state.insured.standard_monthly_remuneration >= DIALYSIS_HIGH_INCOME_REMUNERATION:
         return DIALYSIS_HIGH_INCOME_LIMIT
     return SPECIFIC_DISEASE_LIMIT
+
+
+def check_elderly_application(birth_date: date, applied_on: date) -> None:
+    """D-31: a 高齢受給者証 is sent ahead from the 1st of the month the member turns 70, not
+    earlier (the month before the ratio changes, R-RATIO-3)."""
+    opens = (elderly_from(birth_date) - timedelta(days=1)).replace(day=1)
+    if applied_on < opens:
+        raise DomainError("not_applicable", "高齢受給者証は70歳から74歳の方が対象です"
+                          f"（{format_wareki_month(opens)}から交付できます）")
 
 
 def decide_elderly_certificate(state: MemberState, myna_usable: bool, on: date) -> None:

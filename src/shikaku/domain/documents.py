@@ -3,7 +3,7 @@ the rules that decide who gets which document, and until when, are in `certifica
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,21 @@ class SpecificDiseaseCertificatePrint:
     limit_yen: int
     issued_on: date
     valid_from: date
+
+
+@dataclass(frozen=True, slots=True)
+class PortalScreenPrint:
+    """資格情報画面 as a PDF (Q2: a download of it replaces carrying the notice): what the notice
+    prints (never 性別 nor the My Number) plus the state on `as_of`; `printed_at` is 出力日時."""
+
+    holder: Holder
+    as_of: date
+    printed_at: datetime  # Japan time
+    disqualified_on: date | None  # 資格喪失年月日
+    copay_ratio: int | None  # percent; None when not eligible
+    limit_category: str | None  # 適用区分 label
+    elderly: tuple[int, date, date] | None  # 高齢受給者: ratio, from, until
+    specific_diseases: tuple[tuple[str, int], ...] = ()  # (disease name, monthly limit yen)
 
 
 SPECIFIC_DISEASES = {

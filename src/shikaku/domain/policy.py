@@ -77,6 +77,8 @@ class Policy:
     ex_officio_enrolled_by: date = date(2024, 12, 1)
     # R-CERT-8: renewal runs may start on this month-day before a cycle end.
     renewal_opens: tuple[int, int] = (9, 1)
+    # 保存期間 of a leaver's 個人番号, in years after the 資格喪失日 (the society's rule; D-40).
+    my_number_retention_years: int = 7
 
 
 DEFAULT_POLICY = Policy()

@@ -2,12 +2,13 @@
 date (DOMAIN.md §9). Pure: the service gathers the facts, this table decides."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
 from .policy import DEFAULT_POLICY, Policy
 from .verification import Validity
+from .wareki import format_wareki
 
 
 class Presented(StrEnum):
@@ -121,3 +122,73 @@ def assess(facts: DeskFacts, policy: Policy = DEFAULT_POLICY) -> Assessment:
     if answers:
         return answers[0]
     return Assessment(False, "nothing_presented", "マイナ保険証または資格確認書をご提示ください")
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """What a member should bring to the desk (§9 applied to their own situation), in Japanese
+    for the member, with the desk's answers at a facility with online verification and at one
+    where the card cannot be read."""
+
+    bring: Presented | None  # None: nothing the member holds gives insured treatment
+    code: str
+    headline: str
+    reasons: tuple[str, ...]
+    with_online: Assessment
+    without_online: Assessment
+
+
+# Each document a member may bring, with what goes with it where the card cannot be read
+# (R-NOTICE-3: the portal screen, or its download, serves as the notice).
+_BRING = ((Presented.MYNA_CARD, frozenset({Presented.MYNA_CARD, Presented.PORTAL})),
+          (Presented.CERTIFICATE, frozenset({Presented.CERTIFICATE})),
+          (Presented.LEGACY_CARD, frozenset({Presented.LEGACY_CARD})))
+
+
+def advise(facts: DeskFacts, eligible: bool, myna_reason: str | None,
+           policy: Policy = DEFAULT_POLICY) -> Advice:
+    """The first of マイナ保険証, 資格確認書 and 健康保険証 that the desk table accepts both at a
+    facility with online verification and at one without (or with a broken reader). `facts`
+    are the member's (their card's and record's verification, their documents' faces);
+    `eligible` is the society's own truth, so that a loss not yet published is not hidden."""
+    online = replace(facts, online=True, reader_working=True)
+    offline = replace(facts, online=False, reader_working=False)
+    answers = [(document, assess(replace(online, presented=frozenset({document})), policy),
+                assess(replace(offline, presented=shown), policy)) for document, shown in _BRING]
+    first = answers[0][1:]
+    if not eligible:
+        return Advice(None, "not_eligible", "この健康保険では受診できません", (
+            "現在、この健康保険組合の資格がありません。",
+            "新しく加入した医療保険のマイナ保険証または資格確認書で受診してください。"
+            "この健康保険組合の資格確認書をお持ちの場合は、健康保険組合に返納してください。"), *first)
+    for document, with_online, without_online in answers:
+        if with_online.insured_treatment and without_online.insured_treatment:
+            return Advice(document, *_ADVICE[document](myna_reason, policy), with_online, without_online)
+    return Advice(None, "nothing_usable", "このままでは保険診療を受けられません", (
+        f"{myna_reason or first[0].message}。",
+        "有効な資格確認書もお持ちでありません。健康保険組合に資格確認書の交付を申請してください。"), *first)
+
+
+def _myna_advice(_reason: str | None, _policy: Policy) -> tuple[str, str, tuple[str, ...]]:
+    return "myna", "マイナ保険証（マイナンバーカード）だけで受診できます", (
+        "健康保険組合の資格情報がオンライン資格確認に登録されていて、お持ちのマイナンバーカードは"
+        "健康保険証として利用登録されています。",
+        "カードを読み取れない医療機関や、マイナ保険証に対応していない医療機関では、マイナ保険証と一緒に"
+        "この資格情報画面（PDFでダウンロードしたものでも可）か「資格情報のお知らせ」を提示してください。")
+
+
+def _certificate_advice(reason: str | None, _policy: Policy) -> tuple[str, str, tuple[str, ...]]:
+    return "certificate", "資格確認書をお持ちください", (
+        *((f"{reason}。",) if reason else ()),
+        "お持ちの資格確認書で、どの医療機関でも受診できます。有効期限をご確認ください。")
+
+
+def _legacy_advice(reason: str | None, policy: Policy) -> tuple[str, str, tuple[str, ...]]:
+    return "legacy_card", "健康保険証をお持ちください", (
+        *((f"{reason}。",) if reason else ()),
+        f"お持ちの健康保険証は、経過措置により{format_wareki(policy.legacy_card_use.last)}まで使えます。"
+        "それ以降はマイナ保険証か資格確認書が必要です。")
+
+
+_ADVICE = {Presented.MYNA_CARD: _myna_advice, Presented.CERTIFICATE: _certificate_advice,
+           Presented.LEGACY_CARD: _legacy_advice}

@@ -6,7 +6,7 @@ from datetime import date
 
 from ..adapters.db.engine import make_engine
 from ..adapters.signing import CardSigner
-from ..adapters.vault import Vault, load_secret
+from ..adapters.vault import Keyring
 from ..domain.calendar import BusinessCalendar
 from ..service_layer.context import Context
 
@@ -21,6 +21,7 @@ def database_url(explicit: str | None = None) -> str:
 
 def build_context(db_url: str) -> Context:
     closures = [date.fromisoformat(d) for d in os.environ.get(CLOSURES_ENV, "").split(",") if d.strip()]
-    secret = load_secret()
-    return Context(engine=make_engine(db_url), vault=Vault(secret), signer=CardSigner(secret),
+    keys = Keyring.load()
+    signer = CardSigner(keys.current.secret, [v.secret for v in keys.vaults()])
+    return Context(engine=make_engine(db_url), vault=keys, signer=signer,
                    calendar=BusinessCalendar(closures))

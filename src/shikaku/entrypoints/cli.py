@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -39,7 +41,7 @@ def initialise(db_url: str, insurer_number: str, insurer_name: str):
     """Creates or migrates the schema and records the society; returns the context."""
     ensure_key_file()
     ctx = build_context(db_url)
-    migrate(ctx.engine)
+    migrate(ctx.engine, ctx.vault)
     society.initialise(ctx, insurer_number, insurer_name)
     return ctx
 
@@ -257,6 +259,210 @@ def check_card(payload: Annotated[str, typer.Argument(help="証の二次元コ�
         for key, value in result["fields"].items():
             console.print(f"  {key}: {value}")
     raise typer.Exit(0 if result["genuine"] else 1)
+
+
+export_app = typer.Typer(help="ファイルの出力 (中間サーバー向け登録ファイル、マイナ保険証のない加入者)",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
+ERRORS_SHOWN = 1000
+
+
+@contextmanager
+def _stage_progress():
+    """A progress callback (stage, done, total) drawing one Rich bar per stage."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+                   TimeElapsedColumn(), console=console)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int | None) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+@app.command("import")
+def import_file(file: Annotated[Path, typer.Argument(help="届出ファイル (CSV: Shift_JIS / UTF-8)", exists=True,
+                                                     dir_okay=False, readable=True)],
+                db: Db = None,
+                dry_run: Annotated[bool, typer.Option("--dry-run", help="検査だけして保存しない")] = False):
+    """事業所の届出ファイル (資格取得・被扶養者追加・資格喪失・変更) を取り込みます。誤りが1件でもあれば何も保存しません."""
+    from ..service_layer import exchange
+
+    ctx = build_context(database_url(db))
+    try:
+        with file.open("rb") as stream, _stage_progress() as progress:
+            result = exchange.import_notifications(ctx, CLI_ACTOR, stream, file.name, dry_run=dry_run,
+                                                   progress=progress)
+    except DomainError as exc:
+        _fail(exc)
+    _report_import(result)
+    raise typer.Exit(1 if result.refused else 0)
+
+
+def _report_import(result) -> None:
+    counts = "、".join(f"{kind} {n:,}" for kind, n in result.counts.items() if n)
+    about = f"{result.filename}（{result.encoding_label or '文字コード不明'}、{result.rows:,} 行"
+    about += f"：{counts}）" if counts else "）"
+    if result.status == "imported":
+        console.print(f"取り込みました（取込番号 {result.import_id}）: {about}")
+        return
+    if result.status == "checked":
+        console.print(f"検査のみ: 誤りはありません（何も保存していません）: {about}")
+        return
+    from rich.table import Table
+
+    err.print(f"[red]取り込めません[/red]（誤り {result.error_count:,} 件、何も保存していません）: {about}")
+    table = Table("行", "項目", "値", "理由")
+    for column in table.columns:
+        column.overflow = "fold"
+    for e in result.errors[:ERRORS_SHOWN]:
+        table.add_row("" if e.row is None else str(e.row), e.column or "", e.value, f"{e.message} ({e.code})")
+    err.print(table)
+    if result.error_count > ERRORS_SHOWN:
+        err.print(f"ほか {result.error_count - ERRORS_SHOWN:,} 件（最初の {ERRORS_SHOWN:,} 件を表示）")
+
+
+Out = Annotated[Path, typer.Option("--out", help="出力ファイル (新しく作成、権限 0600)")]
+
+
+def _export(db: str | None, make_day, call) -> None:
+    """Runs an export use case, turning bad input and an existing file into Japanese errors."""
+    try:
+        day = make_day()
+    except ValueError:
+        _fail(DomainError("invalid_date", "日付は YYYY-MM-DD（月は YYYY-MM）で指定してください"))
+    try:
+        result = call(build_context(database_url(db)), day)
+    except FileExistsError as exc:
+        _fail(DomainError("file_exists", f"出力ファイルがすでにあります: {exc.filename}"))
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"{result.path} に {result.rows:,} 行を出力しました"
+                  + (f"（個人番号 {result.my_numbers:,} 件を含みます）" if result.my_numbers else ""))
+
+
+@export_app.command("registrations")
+def export_registrations(on: Annotated[str, typer.Option("--date", help="オンライン資格確認への反映日 (YYYY-MM-DD)")],
+                         out: Out, db: Db = None):
+    """中間サーバー向けの登録ファイル: その日に反映される資格の変更 (個人番号を含みます、作成は監査記録)."""
+    from ..service_layer import exchange
+
+    _export(db, lambda: date.fromisoformat(on),
+            lambda ctx, day: exchange.export_registrations(ctx, CLI_ACTOR, day, out))
+
+
+@export_app.command("without-myna")
+def export_without_myna(month: Annotated[str, typer.Option("--month", help="対象月 (YYYY-MM)")], out: Out,
+                        db: Db = None):
+    """その月の1日にマイナ保険証を使えない加入者の一覧 (職権交付の対象の確認用)."""
+    from ..service_layer import exchange
+
+    _export(db, lambda: date.fromisoformat(f"{month}-01"),
+            lambda ctx, day: exchange.export_without_myna(ctx, CLI_ACTOR, day, out))
+
+
+audit_app = typer.Typer(help="監査ログ", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(help="暗号鍵", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+my_number_app = typer.Typer(help="個人番号の管理", no_args_is_help=True)
+app.add_typer(my_number_app, name="my-number")
+
+
+def _verify_chain(ctx) -> None:
+    """Walks the audit chain with a progress bar; exit code 1 at the first break."""
+    from ..domain.audit_chain import KINDS
+    from ..service_layer import audit_trail
+
+    found = _run_with_progress("監査ログの検証", lambda progress: audit_trail.verify(ctx, CLI_ACTOR, progress))
+    if found is None:
+        head = audit_trail.head(ctx, CLI_ACTOR)
+        console.print("監査ログは完全です（改ざん・削除・順序の入れ替え・挿入はありません）")
+        if head:
+            console.print(f"最後の行: 連番 {head.seq:,}  ハッシュ {head.row_hash}（控えておくと末尾の削除を確かめられます）")
+        return
+    err.print(f"[red]監査ログが改ざんされています[/red]（{KINDS[found.kind]}）: {found.message}")
+    raise typer.Exit(1)
+
+
+@audit_app.command("verify")
+def audit_verify(db: Db = None):
+    """監査ログのハッシュチェーンを検証し、最初に壊れている行を示します (正常 0、異常 1)."""
+    _verify_chain(build_context(database_url(db)))
+
+
+@keys_app.command("rotate")
+def keys_rotate(db: Db = None, batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 500):
+    """暗号鍵を入れ替えます: 個人番号をすべて新しい鍵で暗号化し直し、照合用ハッシュを再計算します。
+    サーバーは止めずに実行でき、中断しても再実行すれば続きから処理します."""
+    from ..service_layer import keys
+
+    ctx = build_context(database_url(db))
+    try:
+        done = _run_with_progress("鍵の入れ替え", lambda progress: keys.rotate(ctx, CLI_ACTOR, batch_size, progress))
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"鍵を入れ替えました: {done.previous_key_id} → {done.key_id}"
+                  f"（加入者 {done.members:,} 件、カード {done.cards:,} 件）")
+    console.print(f"旧い鍵は {ctx.vault.files.retired_path(done.previous_key_id)} に残しました"
+                  "（入れ替え前のバックアップの復元に必要です）")
+    if done.unmatched_cards:
+        console.print(f"[yellow]注意[/yellow]: 加入者と照合できないカード {done.unmatched_cards:,} 枚は"
+                      "個人番号がないため照合用ハッシュを再計算できません")
+
+
+@my_number_app.command("purge")
+def my_number_purge(before_years: Annotated[Optional[int], typer.Option(
+                        "--before-years", min=1, help="資格喪失日からの保存年数 (既定: 7)")] = None,
+                    dry_run: Annotated[bool, typer.Option("--dry-run", help="数えるだけで削除しない")] = False,
+                    db: Db = None):
+    """保存期間 (資格喪失日から N 年) を過ぎた元加入者の個人番号を削除します (監査記録には件数のみ)."""
+    from ..service_layer import retention
+
+    done = retention.purge_my_numbers(build_context(database_url(db)), CLI_ACTOR, before_years, dry_run)
+    console.print(f"{'削除の対象' if dry_run else '削除しました'}: {done.purged:,} 人"
+                  f"（個人番号のある加入者 {done.checked:,} 人、資格喪失日から {done.years} 年、基準日 {done.on}）"
+                  + (" (試行: 何も削除していません)" if dry_run else ""))
+
+
+@app.command("backup")
+def backup_database(file: Annotated[Path, typer.Argument(help="バックアップファイル (新しく作成、権限 0600)")],
+                    db: Db = None):
+    """データベースのバックアップを作成します (サーバーは動かしたままで構いません)."""
+    from ..adapters.db.backup import BackupError
+    from ..service_layer import backups
+
+    try:
+        backups.backup(build_context(database_url(db)), CLI_ACTOR, file)
+    except BackupError as exc:
+        _fail(DomainError("backup_failed", str(exc)))
+    console.print(f"バックアップを作成しました: {file}（暗号鍵は含みません。鍵ファイルは別に保管してください）")
+
+
+@app.command("restore")
+def restore_database(file: Annotated[Path, typer.Argument(help="バックアップファイル", exists=True, dir_okay=False)],
+                     db: Db = None,
+                     replace: Annotated[bool, typer.Option("--replace", help="空でないデータベースを置き換える")] = False):
+    """バックアップから復元し、鍵と監査ログを検証します (サーバーを止めてから実行してください)."""
+    from ..adapters.db.backup import BackupError
+    from ..service_layer import backups
+
+    url = database_url(db)
+    try:
+        backups.restore(CLI_ACTOR, file, url, replace)
+        ctx = build_context(url)
+        society.check_key(ctx)
+    except BackupError as exc:
+        _fail(DomainError("restore_failed", str(exc)))
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"復元しました: {file}")
+    _verify_chain(ctx)
 
 
 def main() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from ..adapters.db.schema import myna_cards, users, web_sessions
 from ..domain.errors import DomainError
@@ -108,9 +110,24 @@ class WebSession:
     display_name: str
 
 
+@contextmanager
+def _keeping_refusals(ctx: Context) -> Iterator[Connection]:
+    """The transaction of a sign-in attempt, committed even when the attempt is refused: raised
+    inside a plain transaction, the refusal would roll back the failure count (so no lock-out
+    ever) and its audit row. The refusal is raised after the commit."""
+    refusal = None
+    with ctx.writing() as conn:
+        try:
+            yield conn
+        except DomainError as exc:
+            refusal = exc
+    if refusal is not None:
+        raise refusal
+
+
 def sign_in_staff(ctx: Context, username: str, password: str, remote: str | None) -> WebSession:
     """Checks a password; after STAFF_MAX_FAILURES misses in a row the account locks for STAFF_LOCK."""
-    with ctx.writing() as conn:
+    with _keeping_refusals(ctx) as conn:
         row = conn.execute(select(users).where(users.c.username == username)
                            .with_for_update()).first()
         if row is None or row.disabled_at is not None:
@@ -146,7 +163,7 @@ def _locked_out(until: datetime) -> DomainError:
 def sign_in_member(ctx: Context, card_id: str, pin: str, remote: str | None) -> WebSession:
     """加入者のログイン: the My Number card's id and its 4-digit PIN; the third miss in a row
     locks the PIN, as the card itself does (reset at the municipality, here by an admin)."""
-    with ctx.writing() as conn:
+    with _keeping_refusals(ctx) as conn:
         card = conn.execute(select(myna_cards).where(myna_cards.c.card_id == card_id)
                             .with_for_update()).first()
         who = Actor(Role.MEMBER, card_id[:32] or "-", remote)

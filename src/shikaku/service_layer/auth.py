@@ -39,6 +39,7 @@ class Permission(StrEnum):
     CHECK_CARD = "check_card"  # a printed card's QR code
     DASHBOARD = "dashboard"  # the society's figures (no personal data)
     PORTAL = "portal"  # a member's own 資格情報画面
+    MAINTENANCE = "maintenance"  # key rotation, retention purge, backup (CLI)
 
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
@@ -57,6 +58,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.CHECK_CARD: STAFF | {Role.FACILITY},
     Permission.DASHBOARD: STAFF,
     Permission.PORTAL: frozenset({Role.MEMBER}),
+    Permission.MAINTENANCE: frozenset({Role.ADMIN}),
 }
 
 
@@ -74,7 +76,12 @@ class Forbidden(DomainError):
         super().__init__("forbidden", "この操作を行う権限がありません", status=403)
 
 
+def allowed(actor: Actor, permission: Permission) -> bool:
+    """Whether the actor's role holds the permission (e.g. to offer a control on a page)."""
+    return actor.role in PERMISSIONS[permission]
+
+
 def authorize(actor: Actor, permission: Permission) -> None:
     """Raises `Forbidden` unless the actor's role holds the permission."""
-    if actor.role not in PERMISSIONS[permission]:
+    if not allowed(actor, permission):
         raise Forbidden()

@@ -14,6 +14,7 @@ from ..domain.registry import LossReason, Relationship
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Digits = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
 Sex = Literal["male", "female"]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class Command(BaseModel):
@@ -37,6 +38,8 @@ class Enrolment(Command):
     resident_tax_exempt: bool = False
     my_number: Digits | None = Field(default=None, max_length=30)
     coverage_ends_on: date | None = None
+    kinship: Literal["spouse", "child", "parent", "other"] | None = None  # 続柄 (dependent only)
+    certificate_requested: bool = False  # 資格確認書の交付希望欄
 
 
 class MemberSearch(Command):
@@ -122,7 +125,8 @@ class CertificateApplication(Command):
 
     reason: CertificateReason
     applied_on: date | None = None
-    override_note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    override_note: Note | None = None  # R-CERT-3: why a supervisor accepts a contradicted reason
+    note: Note | None = None  # 備考: the applicant's own words (その他 is free text, R-CERT-2)
 
 
 class NoticeApplication(Command):

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
+from weakref import WeakKeyDictionary, ref
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, Engine
 
 from ..adapters.access_log import AccessLogWriter
+from ..adapters.db import audit_chain
 from ..adapters.db.published import PublishedView
-from ..adapters.db.schema import audit_log
 from ..adapters.signing import CardSigner
-from ..adapters.vault import Vault
+from ..adapters.vault import Keyring
 from ..domain.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from ..domain.policy import DEFAULT_POLICY, Policy
 from .auth import Actor
@@ -36,7 +37,7 @@ class Context:
     """The society's services share one of these per process."""
 
     engine: Engine
-    vault: Vault
+    vault: Keyring
     calendar: BusinessCalendar = DEFAULT_CALENDAR
     policy: Policy = DEFAULT_POLICY
     today: Any = field(default=today_in_japan)
@@ -48,6 +49,7 @@ class Context:
     def __post_init__(self):
         self.access_log = AccessLogWriter(self.engine)
         self.published = PublishedView(self.engine)
+        _contexts[self.engine] = ref(self)  # `audit` finds the chain's keys from the connection
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -73,10 +75,13 @@ class Context:
         return self.calendar.second_business_day_after(registered_on)
 
 
+_contexts: WeakKeyDictionary[Engine, ref[Context]] = WeakKeyDictionary()
+
+
 def audit(conn: Connection, actor: Actor, action: str, target: str | None = None,
           **detail: Any) -> None:
-    """Appends one row to the audit log (who, what, when, from where) in the caller's
-    transaction. `detail` must never carry a clear 個人番号."""
-    conn.execute(insert(audit_log).values(
+    """Appends one row to the hash-chained audit log (who, what, when, from where) in the
+    caller's transaction. `detail` must never carry a clear 個人番号."""
+    audit_chain.append(conn, _contexts[conn.engine]().vault, dict(
         at=datetime.now(timezone.utc), actor=actor.subject, role=actor.role.value, action=action,
         target=target, remote=actor.remote, detail=detail))

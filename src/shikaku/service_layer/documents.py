@@ -23,7 +23,7 @@ from ..domain.documents import (
 )
 from ..domain.errors import DomainError
 from ..domain.limits import CATEGORIES, self_pay_limit
-from ..domain.myna import MynaCard, myna_usable
+from ..domain.myna import MynaCard, Readiness, myna_usable, readiness
 from ..domain.numbers import luhn_check_digit
 from ..domain.ratio import elderly_from, elderly_until, is_elderly
 from ..domain.registry import Kind, MemberState
@@ -52,6 +52,16 @@ def situation(conn: Connection, row, on: date) -> Situation:
     cards = repo.cards_by_hash(conn, [row.my_number_hash]).get(row.my_number_hash, []) \
         if row.my_number_hash else []
     return Situation(row, state, cards, myna_usable(state.online_from, cards, on))
+
+
+def myna_status(ctx: Context, actor: Actor, member_id: str,
+                as_of: date | None = None) -> tuple[Readiness, list[MynaCard]]:
+    """マイナ保険証 on `as_of` with the reason when it does not work, and the cards on record."""
+    authorize(actor, Permission.MEMBERS_READ)
+    on = as_of or ctx.today()
+    with ctx.reading() as conn:
+        who = situation(conn, find_member(conn, member_id), on)
+    return readiness(who.state.online_from, who.cards, on, ctx.policy), who.cards
 
 
 def new_serial(conn: Connection, kind: str) -> str:
@@ -108,7 +118,8 @@ def apply_for_certificate(ctx: Context, actor: Actor, member_id: str,
         body = insert_certificate(conn, who.row.id, form.reason, on, issue.valid_from, issue.expires_on,
                                   override_note=form.override_note if overridden else None)
         audit(conn, actor, "certificate.issue", str(who.row.id), serial=body["serial"],
-              reason=form.reason.value, supersedes=list(issue.supersedes))
+              reason=form.reason.value, supersedes=list(issue.supersedes),
+              **({"note": form.note} if form.note else {}))
         if overridden:
             audit(conn, actor, "certificate.override", str(who.row.id), serial=body["serial"],
                   reason=form.reason.value, note=form.override_note)
@@ -121,14 +132,22 @@ def list_certificates(ctx: Context, actor: Actor, member_id: str, as_of: date | 
     on = as_of or ctx.today()
     with ctx.reading() as conn:
         row = find_member(conn, member_id)
-        eligible = repo.load_family(conn, row.family_id).state(row.id, on).eligible
-        rows = conn.execute(select(eligibility_certificates)
-                            .where(eligibility_certificates.c.member_id == row.id)
-                            .order_by(eligibility_certificates.c.id))
-        return [{"id": str(r.id), "serial": r.serial, "issued_on": r.issued_on,
-                 "valid_from": r.valid_from, "expires_on": r.expires_on, "reason": r.reason,
-                 "superseded_on": r.superseded_on, "run_id": str(r.run_id) if r.run_id else None,
-                 "valid_on_as_of": eligible and _held(r).valid_on(on)} for r in rows]
+        return certificates_of(conn, row.id, on, _eligible(conn, row, on))
+
+
+def _eligible(conn: Connection, row, on: date) -> bool:
+    return repo.load_family(conn, row.family_id).state(row.id, on).eligible
+
+
+def certificates_of(conn: Connection, member_id: int, on: date, eligible: bool) -> list[dict]:
+    """A member's 資格確認書 in issue order, each with `valid_on_as_of` (R-CERT-7)."""
+    rows = conn.execute(select(eligibility_certificates)
+                        .where(eligibility_certificates.c.member_id == member_id)
+                        .order_by(eligibility_certificates.c.id))
+    return [{"id": str(r.id), "serial": r.serial, "issued_on": r.issued_on,
+             "valid_from": r.valid_from, "expires_on": r.expires_on, "reason": r.reason,
+             "superseded_on": r.superseded_on, "run_id": str(r.run_id) if r.run_id else None,
+             "valid_on_as_of": eligible and _held(r).valid_on(on)} for r in rows]
 
 
 def holder(ctx: Context, state: MemberState) -> Holder:
@@ -251,6 +270,7 @@ def issue_elderly_certificate(ctx: Context, actor: Actor, member_id: str,
         row = find_member(conn, member_id, for_update=True)
         birth = repo.load_family(conn, row.family_id).state(row.id, on).birth_date
         # Sent ahead of the month the member turns 70–74 (from the 1st of that month).
+        rules.check_elderly_application(birth, on)
         valid_from = max(elderly_from(birth), rules.first_of_month(on))
         who = situation(conn, row, valid_from)
         rules.decide_elderly_certificate(who.state, who.myna_usable, valid_from)
@@ -294,14 +314,23 @@ def document_pdf(ctx: Context, actor: Actor, doc_id: str) -> bytes:
         issued_on=doc.issued_on, valid_from=doc.valid_from))
 
 
-def list_documents(ctx: Context, actor: Actor, member_id: str) -> list[dict]:
+def list_documents(ctx: Context, actor: Actor, member_id: str, as_of: date | None = None) -> list[dict]:
     authorize(actor, Permission.MEMBERS_READ)
+    on = as_of or ctx.today()
     with ctx.reading() as conn:
         row = find_member(conn, member_id)
-        rows = conn.execute(select(documents).where(documents.c.member_id == row.id)
-                            .order_by(documents.c.id))
-        return [{"id": str(r.id), "kind": r.kind, "serial": r.serial, "issued_on": r.issued_on,
-                 "valid_from": r.valid_from, "valid_until": r.valid_until, **r.detail} for r in rows]
+        return documents_of(conn, row.id, on, _eligible(conn, row, on))
+
+
+def documents_of(conn: Connection, member_id: int, on: date, eligible: bool) -> list[dict]:
+    """A member's notices and certifications in issue order (`serial` None: recorded, no
+    paper), each with `valid_on_as_of`: eligible and within its period."""
+    rows = conn.execute(select(documents).where(documents.c.member_id == member_id)
+                        .order_by(documents.c.id))
+    return [{"id": str(r.id), "kind": r.kind, "serial": r.serial, "issued_on": r.issued_on,
+             "valid_from": r.valid_from, "valid_until": r.valid_until, **r.detail,
+             "valid_on_as_of": eligible and (r.valid_from or r.issued_on) <= on
+             and (r.valid_until is None or on <= r.valid_until)} for r in rows]
 
 
 def check_card(ctx: Context, actor: Actor, payload: str) -> dict:

@@ -3,6 +3,7 @@ disqualify, read. Each loads, decides with the domain core, stores and audits in
 from __future__ import annotations
 
 from datetime import date
+from typing import Iterable
 
 from pydantic.dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
@@ -150,20 +151,88 @@ def search(ctx: Context, actor: Actor, query: commands.MemberSearch,
         return _views(conn, rows, as_of or ctx.today()), total
 
 
+def family(ctx: Context, actor: Actor, member_id: str, as_of: date | None = None) -> list[MemberView]:
+    """世帯: the insured and their dependents (one 記号・番号), by 枝番."""
+    authorize(actor, Permission.MEMBERS_READ)
+    with ctx.reading() as conn:
+        row = find_member(conn, member_id)
+        rows = list(conn.execute(select(members).where(members.c.family_id == row.family_id)
+                                 .order_by(members.c.branch)))
+        return _views(conn, rows, as_of or ctx.today())
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a member's history: a registration dated three times, or a loss that
+    follows from other data (`kind` "loss": the 75th birthday, a coverage end, the insured's
+    loss; D-2, D-4)."""
+
+    kind: str  # a registry Kind, or "loss"
+    effective_on: date  # 効力発生日
+    registered_on: date | None  # 登録日; None: nothing to register
+    publish_on: date  # 公開日: online verification shows it from this day (R-MYNA-2, -4)
+    published: bool  # … and does so on `as_of`
+    data: dict
+
+
+def timeline(ctx: Context, actor: Actor, member_id: str, as_of: date | None = None) -> list[TimelineEntry]:
+    """資格の履歴: the member's registrations and a derived loss, in order of effect."""
+    authorize(actor, Permission.MEMBERS_READ)
+    on = as_of or ctx.today()
+    with ctx.reading() as conn:
+        row = find_member(conn, member_id)
+        history = _history(conn, row)
+    entries = [TimelineEntry(r.kind.value, r.effective_on, r.registered_on, r.publish_on,
+                             r.publish_on <= on, dict(r.data)) for r in history.of(row.id)]
+    state = history.state(row.id, on)
+    loss, data = state.loss, {"reason": state.loss.reason.value}
+    if state.disqualified_on and loss.reason not in REGISTRABLE_LOSS_REASONS:
+        if loss.scheduled:  # follows by itself on its day, with no lag (R-MYNA-4)
+            entries.append(TimelineEntry("loss", loss.on, None, loss.on, loss.on <= on, data))
+        else:  # published with the insured's 喪失届 (D-2)
+            cause = [r for r in history.of(row.family_id) if r.kind is Kind.DISQUALIFICATION][-1]
+            entries.append(TimelineEntry("loss", loss.on, cause.registered_on, cause.publish_on,
+                                         cause.publish_on <= on, data))
+    return sorted(entries, key=lambda e: (e.effective_on, e.registered_on or e.effective_on))
+
+
 def _vault_my_number(ctx: Context, conn: Connection, clear: str | None, qualified_on: date,
                      exclude: int | None = None) -> dict:
     """The vault columns for a validated 個人番号; refuses one that an eligible member already has."""
     if clear is None:
         return {"my_number_cipher": None, "my_number_hash": None, "my_number_last4": None}
-    digest = ctx.vault.lookup_hash(clear)
-    holders = [row for row in repo.members_with_hash(conn, digest) if row.id != exclude]
+    digests = ctx.vault.lookup_hashes(clear)
+    holders = [row for row in repo.members_with_hash(conn, *digests) if row.id != exclude]
     families = repo.load_families(conn, (row.family_id for row in holders))
-    if my_number_in_use((families[r.family_id].state(r.id, qualified_on) for r in holders),
-                        qualified_on):
+    check_my_number_free((families[r.family_id].state(r.id, qualified_on) for r in holders), qualified_on)
+    return vault_columns(ctx.vault, clear, digests[0])
+
+
+def check_my_number_free(holders: Iterable[MemberState], qualified_on: date) -> None:
+    """Refuses a 個人番号 that another record holds while still eligible (D-6)."""
+    if my_number_in_use(holders, qualified_on):
         raise DomainError("duplicate_my_number",
                           "この個人番号は資格のある別の加入者に登録されています", "my_number", status=409)
-    return {"my_number_cipher": ctx.vault.seal(clear), "my_number_hash": digest,
+
+
+def vault_columns(vault, clear: str, digest: str | None = None) -> dict:
+    """The members columns of a validated 個人番号: ciphertext, keyed hash, last 4 digits (D-11)."""
+    return {"my_number_cipher": vault.seal(clear), "my_number_hash": digest or vault.lookup_hash(clear),
             "my_number_last4": clear[-4:]}
+
+
+def enrolment_data(*, name: str, name_kana: str, birth_date: date, sex: str,
+                   coverage_ends_on: date | None, with_my_number: bool, kinship: str | None = None,
+                   certificate_requested: bool = False, **insured_attributes) -> dict:
+    """The data of an enrolment registration (資格取得届 / 被扶養者異動届); `insured_attributes`
+    (標準報酬月額, 住民税非課税) for an insured only."""
+    data = {"name": name, "name_kana": name_kana, "birth_date": birth_date, "sex": sex,
+            "coverage_ends_on": coverage_ends_on, "with_my_number": with_my_number, **insured_attributes}
+    if kinship:
+        data["kinship"] = kinship  # 続柄 of a dependent: spouse, child, parent, other
+    if certificate_requested:
+        data["certificate_requested"] = True  # 資格確認書の交付希望 on the form
+    return data
 
 
 def enrol(ctx: Context, actor: Actor, form: commands.Enrolment) -> MemberView:
@@ -197,9 +266,10 @@ def enrol(ctx: Context, actor: Actor, form: commands.Enrolment) -> MemberView:
             **vaulted)).inserted_primary_key[0]
         family_id = member_id if family is None else family.identities[insured.id].member_id
         conn.execute(update(members).where(members.c.id == member_id).values(family_id=family_id))
-        data = {"name": form.name, "name_kana": kana, "birth_date": form.birth_date,
-                "sex": form.sex, "coverage_ends_on": form.coverage_ends_on,
-                "with_my_number": clear is not None, **attributes}
+        data = enrolment_data(name=form.name, name_kana=kana, birth_date=form.birth_date, sex=form.sex,
+                              coverage_ends_on=form.coverage_ends_on, with_my_number=clear is not None,
+                              kinship=form.kinship if form.relationship is Relationship.DEPENDENT else None,
+                              certificate_requested=form.certificate_requested, **attributes)
         repo.add_registration(conn, family_id=family_id, member_id=member_id, kind=Kind.ENROLMENT,
                               effective_on=form.qualified_on, registered_on=registered_on,
                               publish_on=ctx.publish_on(registered_on), data=data)
@@ -236,7 +306,11 @@ def _insured_of(conn: Connection, form: commands.Enrolment):
 
 
 def _next_branch(conn: Connection, insured_id: int) -> str:
-    branch = repo.next_branch(conn, insured_id)
+    return branch_label(repo.next_branch(conn, insured_id))
+
+
+def branch_label(branch: int) -> str:
+    """枝番 as printed, or a refusal past the last one (D-7)."""
     if branch > MAX_BRANCH:
         raise DomainError("branch_exhausted", "この世帯の枝番が上限に達しました", status=409)
     return f"{branch:02d}"
@@ -336,8 +410,12 @@ def reveal_my_number(ctx: Context, actor: Actor, member_id: str, purpose: str) -
     national intermediate server). Audited on every call; never returned by the HTTP API."""
     authorize(actor, Permission.MEMBERS_WRITE)
     with ctx.writing() as conn:
-        row = find_member(conn, member_id)
-        if row.my_number_cipher is None:
-            raise DomainError("no_my_number", "個人番号が登録されていません")
-        audit(conn, actor, "member.my_number.reveal", str(row.id), purpose=purpose)
-        return ctx.vault.open(row.my_number_cipher)
+        return reveal(ctx, conn, actor, find_member(conn, member_id), purpose)
+
+
+def reveal(ctx: Context, conn: Connection, actor: Actor, row, purpose: str) -> str:
+    """Decrypts a member row's 個人番号 in the caller's transaction, with its audit row (D-11)."""
+    if row.my_number_cipher is None:
+        raise DomainError("no_my_number", "個人番号が登録されていません")
+    audit(conn, actor, "member.my_number.reveal", str(row.id), purpose=purpose)
+    return ctx.vault.open(row.my_number_cipher)

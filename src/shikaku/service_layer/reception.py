@@ -28,6 +28,16 @@ def _card_data_query(ctx: Context, form: commands.ReceptionAssessment) -> comman
 
 def assess(ctx: Context, actor: Actor, form: commands.ReceptionAssessment) -> dict:
     authorize(actor, Permission.RECEPTION)
+    facts, eligible = desk_facts(ctx, form, actor if actor.role is Role.FACILITY else None)
+    answer = decide(facts, ctx.policy)
+    return {"insured_treatment": answer.insured_treatment, "code": answer.code,
+            "message": answer.message, "eligible_in_registry": eligible}
+
+
+def desk_facts(ctx: Context, form: commands.ReceptionAssessment,
+               log_as: Actor | None = None) -> tuple[DeskFacts, bool]:
+    """What the desk can know (no authorisation), and the society's own truth on the day. The
+    online checks are logged as verifications of `log_as` (a facility at its desk)."""
     on, presented = form.service_date, frozenset(form.presented)
     card_verdict = data_verdict = None
     if form.card_id and Presented.MYNA_CARD in presented:
@@ -36,10 +46,10 @@ def assess(ctx: Context, actor: Actor, form: commands.ReceptionAssessment) -> di
     query = _card_data_query(ctx, form)
     if query is not None:
         data_verdict = verification.decide(ctx, query, on)
-    if actor.role is Role.FACILITY:  # the desk's online checks are verifications too
+    if log_as is not None:
         for verdict in (card_verdict, data_verdict):
             if verdict is not None:
-                verification.log_query(ctx, actor, "reception", None, on, verdict)
+                verification.log_query(ctx, log_as, "reception", None, on, verdict)
     member_id = _member_of(ctx, form, card_verdict, data_verdict)
     certificate_ok = legacy_ok = eligible = False
     if member_id is not None:
@@ -50,14 +60,13 @@ def assess(ctx: Context, actor: Actor, form: commands.ReceptionAssessment) -> di
             legacy_ok = conn.execute(select(legacy_cards.c.id).where(
                 legacy_cards.c.member_id == row.id, legacy_cards.c.issued_on <= on,
                 legacy_cards.c.valid_until >= on)).first() is not None
-    facts = DeskFacts(service_date=on, online=form.facility.online_verification,
+    online = form.facility.online_verification
+    facts = DeskFacts(service_date=on, online=online,
                       reader_working=form.facility.reader_working, presented=presented,
-                      card_validity=card_verdict.validity if card_verdict and form.facility.online_verification else None,
-                      data_validity=data_verdict.validity if data_verdict and form.facility.online_verification else None,
+                      card_validity=card_verdict.validity if card_verdict and online else None,
+                      data_validity=data_verdict.validity if data_verdict and online else None,
                       certificate_on_face=certificate_ok, legacy_on_face=legacy_ok)
-    answer = decide(facts, ctx.policy)
-    return {"insured_treatment": answer.insured_treatment, "code": answer.code,
-            "message": answer.message, "eligible_in_registry": eligible}
+    return facts, eligible
 
 
 def _member_of(ctx: Context, form: commands.ReceptionAssessment, *verdicts: Verdict | None) -> int | None:

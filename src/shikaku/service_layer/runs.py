@@ -72,9 +72,7 @@ def execute(ctx: Context, actor: Actor, run_id: str, progress: Progress | None =
     authorize(actor, Permission.RUNS)
     with ctx.reading() as conn:
         run = _run_row(conn, run_id)
-        total = conn.execute(select(func.count()).select_from(members)).scalar_one()
-        done = conn.execute(select(func.count()).select_from(members)
-                            .where(members.c.id <= run.last_member_id)).scalar_one()
+        done, total = _position(conn, run)
     while run.status == "running":
         done += _batch(ctx, run)
         if progress:
@@ -82,6 +80,32 @@ def execute(ctx: Context, actor: Actor, run_id: str, progress: Progress | None =
         with ctx.reading() as conn:
             run = _run_row(conn, run_id)
     return _body(run)
+
+
+def _position(conn: Connection, run) -> tuple[int, int]:
+    """(members done, members in all): the checkpoint counted against the registry."""
+    total = conn.execute(select(func.count()).select_from(members)).scalar_one()
+    done = conn.execute(select(func.count()).select_from(members)
+                        .where(members.c.id <= run.last_member_id)).scalar_one()
+    return done, total
+
+
+def progress_of(ctx: Context, actor: Actor, run_id: str) -> dict:
+    """A run with how far it got (`done` of `total` members), read from its checkpoint: the same
+    answer from any process, during the run, after it, and after a crash."""
+    authorize(actor, Permission.RUNS)
+    with ctx.reading() as conn:
+        run = _run_row(conn, run_id)
+        done, total = _position(conn, run)
+    return {**_body(run), "done": total if run.status == "completed" else done, "total": total}
+
+
+def list_runs(ctx: Context, actor: Actor, limit: int = 50) -> list[dict]:
+    """The latest runs, newest first."""
+    authorize(actor, Permission.RUNS)
+    with ctx.reading() as conn:
+        rows = conn.execute(select(certificate_runs).order_by(certificate_runs.c.id.desc()).limit(limit))
+        return [_body(row) for row in rows]
 
 
 def _batch(ctx: Context, run) -> int:
@@ -142,16 +166,25 @@ def _decide(ctx: Context, run, state, cards, held) -> tuple[date, date, Certific
 def ex_officio(ctx: Context, actor: Actor, form: commands.CertificateRun,
                progress: Progress | None = None) -> dict:
     """職権交付 (R-CERT-4) for a cohort, idempotent."""
+    return execute(ctx, actor, start_ex_officio(ctx, actor, form), progress)
+
+
+def start_ex_officio(ctx: Context, actor: Actor, form: commands.CertificateRun) -> str:
+    """Checks and creates (or finds the unfinished) ex officio run, without executing it."""
     authorize(actor, Permission.RUNS)
     run_on = form.run_on or ctx.today()
     if run_on not in ctx.policy.certificates:
         raise DomainError("before_certificates", "資格確認書は令和6年12月2日以降に交付されます", "run_on")
-    run_id = start(ctx, actor, "ex_officio", run_on, form.cohort, form.dry_run)
-    return execute(ctx, actor, run_id, progress)
+    return start(ctx, actor, "ex_officio", run_on, form.cohort, form.dry_run)
 
 
 def renewal(ctx: Context, actor: Actor, form: commands.RenewalRun, progress: Progress | None = None) -> dict:
     """更新 (R-CERT-8): from 09-01 before a cycle end E, certificates valid from E+1."""
+    return execute(ctx, actor, start_renewal(ctx, actor, form), progress)
+
+
+def start_renewal(ctx: Context, actor: Actor, form: commands.RenewalRun) -> str:
+    """Checks and creates (or finds the unfinished) renewal run, without executing it."""
     authorize(actor, Permission.RUNS)
     run_on = form.run_on or ctx.today()
     cycle_end = form.cycle_end or rules.cycle_end_on_or_after(run_on, ctx.policy)
@@ -160,8 +193,7 @@ def renewal(ctx: Context, actor: Actor, form: commands.RenewalRun, progress: Pro
     if not rules.renewal_window(cycle_end, ctx.policy) <= run_on <= cycle_end:
         raise DomainError("outside_renewal_window",
                           "更新の処理は有効期限の年の9月1日から有効期限までに行います", "run_on")
-    run_id = start(ctx, actor, "renewal", run_on, cycle_end.isoformat(), form.dry_run)
-    return execute(ctx, actor, run_id, progress)
+    return start(ctx, actor, "renewal", run_on, cycle_end.isoformat(), form.dry_run)
 
 
 def print_order(conn: Connection, run_id: int) -> Iterator:

@@ -41,7 +41,7 @@ def check_key(ctx: Context) -> None:
         row = conn.execute(select(society.c.key_check)).first()
     if row is None:
         raise DomainError("not_initialised", "データベースが初期化されていません (shikaku init)", status=409)
-    if not hmac.compare_digest(row.key_check, ctx.vault.key_check()):
+    if not ctx.vault.accepts(row.key_check):
         raise DomainError("wrong_key", "暗号鍵がこのデータベースのものではありません", status=409)
 
 

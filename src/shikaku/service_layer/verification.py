@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from ..adapters import fhir
 from ..adapters.db import repository as repo
 from ..adapters.db.published import PublishedView, Record
-from ..adapters.db.schema import access_log
+from ..adapters.db.schema import access_log, facilities
 from ..domain.errors import DomainError
 from ..domain.myna import card_works
 from ..domain.numbers import normalize_digits, validate_insurer_number
@@ -43,17 +43,17 @@ def _by_card_data(view: PublishedView, insurer_number: str, query: commands.Card
     matches = [(s, h) for s, h in _visible(records, on) if s.birth_date == query.birth_date]
     same_person = []
     if len(matches) == 1 and not matches[0][0].eligible and matches[0][1]:
-        state, digest = matches[0]
-        same_person = [s for s, _ in _visible(view.records_of_person(digest), on)
+        state = matches[0][0]
+        same_person = [s for s, _ in _visible(view.records_of_same_person(state.identity.member_id), on)
                        if s.identity.member_id != state.identity.member_id]
     return by_card_data([s for s, _ in matches], same_person)
 
 
 def _by_card(view: PublishedView, query: commands.CardVerification, on: date) -> Verdict:
-    found = view.card(query.card_id)
-    if found is None or not card_works(found[0], on):
+    card = view.card(query.card_id)
+    if card is None or not card_works(card, on):
         return Verdict(Validity.NOT_FOUND, None)
-    return by_person([state for state, _ in _visible(view.records_of_person(found[1]), on)])
+    return by_person([state for state, _ in _visible(view.records_of_card_holder(query.card_id), on)])
 
 
 def _answer(insurer: dict, verdict: Verdict, on: date, limit_consent: bool) -> dict:
@@ -72,18 +72,28 @@ def _answer(insurer: dict, verdict: Verdict, on: date, limit_consent: bool) -> d
         "sex": state.sex, "qualified_on": state.qualified_on, "disqualified_on": state.disqualified_on}
     if verdict.validity is not Validity.VALID:
         return body
-    body["copay_ratio"] = ratio = state.copay_ratio
+    body["copay_ratio"] = state.copay_ratio
     body["preschool"] = on <= preschool_until(state.birth_date)
-    if is_elderly(state.birth_date, on):
-        body["elderly"] = {"ratio": ratio, "valid_from": elderly_from(state.birth_date),
-                           "valid_until": elderly_until(state.birth_date)}
+    body["elderly"] = elderly_status(state, on)
     if limit_consent:
         limit = state.limit
         body["limit"] = {"code": limit.code, "label": limit.label}
-    body["specific_diseases"] = [
-        {"code": c.disease, "limit_yen": c.limit_yen, "valid_from": c.valid_from,
-         "valid_until": c.valid_until} for c in state.specific_diseases]
+    body["specific_diseases"] = specific_diseases(state)
     return body
+
+
+def elderly_status(state: MemberState, on: date) -> dict | None:
+    """高齢受給者 (70–74) on `on`: the ratio and the period; None under 70."""
+    if not is_elderly(state.birth_date, on):
+        return None
+    return {"ratio": state.copay_ratio, "valid_from": elderly_from(state.birth_date),
+            "valid_until": elderly_until(state.birth_date)}
+
+
+def specific_diseases(state: MemberState) -> list[dict]:
+    """特定疾病 approvals in force (R-SPD-1)."""
+    return [{"code": c.disease, "limit_yen": c.limit_yen, "valid_from": c.valid_from,
+             "valid_until": c.valid_until} for c in state.specific_diseases]
 
 
 def decide(ctx: Context, query, on: date) -> Verdict:
@@ -140,8 +150,17 @@ def access_history(ctx: Context, actor: Actor, member_id: str, limit: int = 100,
     if not member_id.isdigit():
         raise DomainError("member_not_found", "該当する加入者が見つかりません", status=404)
     ctx.access_log.flush()
-    query = select(access_log).where(access_log.c.member_id == int(member_id))
     with ctx.reading() as conn:
-        total = repo.count(conn, query)
-        rows = conn.execute(query.order_by(access_log.c.id.desc()).limit(limit).offset(offset))
-        return [{k: v for k, v in row._mapping.items() if k != "id"} for row in rows], total
+        return history_page(conn, int(member_id), limit, offset)
+
+
+def history_page(conn: Connection, member_id: int, limit: int, offset: int) -> tuple[list[dict], int]:
+    """A page of a member's 照会履歴, newest first, with the facility's name (flush the access
+    log first)."""
+    query = select(access_log).where(access_log.c.member_id == member_id)
+    total = repo.count(conn, query)
+    rows = conn.execute(select(access_log, facilities.c.name.label("facility_name"))
+                        .outerjoin(facilities, facilities.c.code == access_log.c.facility_code)
+                        .where(access_log.c.member_id == member_id)
+                        .order_by(access_log.c.id.desc()).limit(limit).offset(offset))
+    return [{k: v for k, v in row._mapping.items() if k != "id"} for row in rows], total

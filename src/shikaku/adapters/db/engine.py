@@ -8,18 +8,21 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from ..vault import Keyring
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and explicit transaction control so
-    that writers take the lock at BEGIN (no lock upgrades that fail under concurrency)."""
+    that writers take the lock at BEGIN (no lock upgrades that fail under concurrency). Errors
+    never carry a statement's parameters (names, sealed values) into a log."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):
@@ -39,10 +42,12 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Creates or upgrades the schema to the latest migration (safe to run again)."""
+def migrate(engine: Engine, vault: Keyring) -> None:
+    """Creates or upgrades the schema to the latest migration (safe to run again). `vault` (the
+    keyring) keys the audit chain."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
+        config.attributes["vault"] = vault
         command.upgrade(config, "head")

@@ -29,8 +29,11 @@ _RECORDS = ("SELECT m.id, m.my_number_hash, f.payload FROM members m "
 _SQL = {
     "card_data": _RECORDS + "m.symbol = ? AND m.number = ? AND m.branch = ?",
     "card_data_any_branch": _RECORDS + "m.symbol = ? AND m.number = ?",
-    "person": _RECORDS + "m.my_number_hash = ?",
-    "card": "SELECT card_id, my_number_hash, certificate_expires_on, insurance_registered_on, "
+    # A person's records found through a card or another record in one statement (one snapshot),
+    # so a key rotation re-hashing the person between two reads cannot hide them (D-38).
+    "card_holder": _RECORDS + "m.my_number_hash = (SELECT c.my_number_hash FROM myna_cards c WHERE c.card_id = ?)",
+    "same_person": _RECORDS + "m.my_number_hash = (SELECT o.my_number_hash FROM members o WHERE o.id = ?)",
+    "card": "SELECT card_id, certificate_expires_on, insurance_registered_on, "
             "insurance_cancelled_on FROM myna_cards WHERE card_id = ?",
 }
 
@@ -71,13 +74,16 @@ class PublishedView:
             return [Record(*row) for row in self._fetch("card_data_any_branch", symbol, number)]
         return [Record(*row) for row in self._fetch("card_data", symbol, number, branch)]
 
-    def records_of_person(self, my_number_hash: str) -> list[Record]:
-        return [Record(*row) for row in self._fetch("person", my_number_hash)]
+    def records_of_card_holder(self, card_id: str) -> list[Record]:
+        return [Record(*row) for row in self._fetch("card_holder", card_id)]
 
-    def card(self, card_id: str) -> tuple[MynaCard, str] | None:
-        """The card and its holder's My Number hash."""
+    def records_of_same_person(self, member_id: int) -> list[Record]:
+        """The records sharing the given record's My Number (the record itself included)."""
+        return [Record(*row) for row in self._fetch("same_person", member_id)]
+
+    def card(self, card_id: str) -> MynaCard | None:
         rows = self._fetch("card", card_id)
         if not rows:
             return None
-        card_id, digest, expires, registered, cancelled = rows[0]
-        return MynaCard(card_id, _date(expires), _date(registered), _date(cancelled)), digest
+        card_id, expires, registered, cancelled = rows[0]
+        return MynaCard(card_id, _date(expires), _date(registered), _date(cancelled))

@@ -95,8 +95,9 @@ def member_row(conn: Connection, member_id: int, *, for_update: bool = False):
     return conn.execute(query.with_for_update() if for_update else query).first()
 
 
-def members_with_hash(conn: Connection, my_number_hash: str) -> list:
-    return list(conn.execute(select(members).where(members.c.my_number_hash == my_number_hash)))
+def members_with_hash(conn: Connection, *my_number_hashes: str) -> list:
+    """The members holding a 個人番号, by its look-up hash (two while a key rotation runs)."""
+    return list(conn.execute(select(members).where(members.c.my_number_hash.in_(my_number_hashes))))
 
 
 def add_registration(conn: Connection, *, family_id: int, member_id: int, kind: Kind,

@@ -203,7 +203,7 @@ web_sessions = Table(
 )
 
 audit_log = Table(
-    "audit_log", metadata,  # append-only: no code path updates or deletes a row
+    "audit_log", metadata,  # append-only: no code path updates or deletes a row; triggers refuse it
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("actor", String(100), nullable=False),
@@ -212,5 +212,31 @@ audit_log = Table(
     Column("target", String(100), nullable=True),
     Column("remote", String(64), nullable=True),
     Column("detail", JSON, nullable=False),
+    # hash chain (domain/audit_chain.py): place in the chain, previous row's hash, keyed hash
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("row_hash", String(64), nullable=False),
 )
 Index("ix_audit_log_target", audit_log.c.target)
+
+audit_head = Table(
+    "audit_head", metadata,  # the chain's last link (one row); appends lock it and take turns
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("row_hash", String(64), nullable=False),
+    Column("key_id", String(8), nullable=False),  # the vault key whose audit key hashes new rows
+)
+
+import_files = Table(
+    "import_files", metadata,  # 届出ファイルの取込: one row per stored file; the same content twice is refused
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("content_hash", String(64), nullable=False, unique=True),  # SHA-256 of the file's bytes
+    Column("filename", String(255), nullable=False),
+    Column("encoding", String(16), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("counts", JSON, nullable=False),  # rows per 届出種別
+    Column("first_seq", Id, nullable=True),  # the registrations it wrote: seq first … last
+    Column("last_seq", Id, nullable=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(100), nullable=False),
+)

@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ...service_layer.context import Context
 from ..api import problems
-from . import common, portal, staff
+from . import audit, common, dashboard, imports, members, portal, runs, staff
 
 _ERROR_TITLES = {401: "ログインが必要です", 403: "権限がありません", 404: "ページが見つかりません",
                  423: "ロックされています"}
@@ -42,4 +42,9 @@ def install(app: FastAPI, ctx: Context) -> None:
         return RedirectResponse("/staff/", status_code=303)
 
     app.include_router(staff.router)
+    app.include_router(members.router)
+    app.include_router(runs.router)
+    app.include_router(dashboard.router)
+    app.include_router(audit.router)
+    app.include_router(imports.router)
     app.include_router(portal.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Callable, TypeVar
 from urllib.parse import quote, unquote
@@ -20,8 +20,9 @@ from ...domain.wareki import format_wareki
 from ...service_layer import accounts
 from ...service_layer.accounts import WebSession
 from ...service_layer.auth import STAFF, Role
-from ...service_layer.context import Context
+from ...service_layer.context import JAPAN, Context
 from ..api.problems import validation_problem
+from . import labels
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "shikaku_session"
@@ -40,6 +41,11 @@ def _wareki(value: date | None) -> str:
     return format_wareki(value) if value else ""
 
 
+def _japan_time(moment: datetime) -> datetime:
+    """A stored moment (UTC; SQLite hands it back naive) in Japan time."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(JAPAN)
+
+
 def _both(value: date | None) -> str:
     """西暦 with 和暦 beside it, as clerks read dates: 2026-06-01（令和8年6月1日）."""
     return f"{value.isoformat()}（{format_wareki(value)}）" if value else ""
@@ -49,6 +55,9 @@ templates.env.filters.update(wareki=_wareki, both=_both, sex=lambda v: SEX.get(v
                              relationship=lambda v: RELATIONSHIP.get(v, v),
                              role=lambda v: ROLE.get(getattr(v, "value", v), v),
                              yen=lambda v: "" if v is None else f"{v:,}円")
+templates.env.filters.update(labels.FILTERS, jst=lambda v: _japan_time(v).strftime("%Y-%m-%d %H:%M"))
+templates.env.filters["wareki_time"] = lambda v: f"{format_wareki(_japan_time(v).date())} {_japan_time(v):%H:%M}"
+templates.env.globals["labels"] = labels  # option lists of the forms (reasons, kinds)
 
 
 class SignInRequired(Exception):
@@ -161,5 +170,5 @@ def submit(request: Request, session: WebSession, values: dict[str, str], act: C
         if isinstance(exc, DomainError) and exc.status in (401, 403, 404):
             raise  # not a matter of the form: the error page says it
         return page(request, template, session, status=422, values=values, errors=errors_of(exc),
-                    **page_values)
+                    refused=getattr(exc, "code", None), **page_values)
     return on_success(result)

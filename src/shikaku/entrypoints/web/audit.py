@@ -1,0 +1,79 @@
+"""監査ログ: the audit log for the admin and auditor roles, newest first, paged, filtered by
+target and action. Reading only: the page has no form that writes."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ...service_layer import audit_trail
+from .common import ROLE, Staff, page
+
+router = APIRouter(prefix="/staff", include_in_schema=False)
+
+PAGE_SIZE = 50
+MAX_FILTER = 100  # characters of a filter value (the target column's width)
+
+# 操作 in Japanese; an action not listed is shown by its code.
+ACTIONS = {
+    "sign_in": "ログイン", "sign_in.failed": "ログイン失敗", "sign_in.locked": "ロック中のログイン",
+    "sign_in.refused": "ログイン拒否（利用者なし）", "sign_out": "ログアウト",
+    "portal.sign_in.failed": "加入者ログイン失敗", "portal.sign_in.locked": "加入者ログイン（暗証番号ロック中）",
+    "portal.sign_in.refused": "加入者ログイン拒否",
+    "user.add": "職員の登録", "user.unlock": "職員のロック解除", "token.issue": "トークンの発行",
+    "token.revoke": "トークンの失効", "facility.add": "医療機関等の登録",
+    "member.enrol": "資格取得の登録", "member.amend": "変更の登録", "member.disqualify": "資格喪失の登録",
+    "member.my_number": "個人番号の登録", "member.my_number.reveal": "個人番号の表示（復号）",
+    "member.legacy_card": "健康保険証の登録",
+    "myna.card": "マイナンバーカードの登録", "myna.registration": "健康保険証利用登録",
+    "myna.cancellation": "利用登録の解除", "myna.pin_reset": "暗証番号の再設定",
+    "certificate.issue": "資格確認書の交付", "certificate.override": "資格確認書の交付（責任者承認）",
+    "certificate.elderly": "高齢受給者証の交付", "notice.issue": "資格情報のお知らせの交付",
+    "certification.limit": "限度額適用認定", "certification.limit_reduction": "限度額適用・標準負担額減額認定",
+    "certification.specific_disease": "特定疾病の認定",
+    "run.ex_officio.start": "職権交付の開始", "run.renewal.start": "更新の開始",
+    "import.notifications": "届出ファイルの取込", "export.registrations": "中間サーバー登録ファイルの作成",
+    "export.without_myna": "マイナ保険証なしの方の一覧の作成",
+}
+
+# Keys of the detail JSON in Japanese; others are shown as they are.
+DETAIL_KEYS = {
+    "role": "役割", "name": "名称", "reason": "理由", "serial": "交付番号", "registered_on": "登録日",
+    "effective_on": "効力発生日", "disqualified_on": "資格喪失日", "issued_on": "交付日",
+    "relationship": "続柄", "symbol": "記号", "number": "番号", "branch": "枝番",
+    "with_my_number": "個人番号あり", "fields": "変更項目", "failures": "連続失敗回数", "run_on": "処理日",
+    "cohort": "対象", "dry_run": "試行", "note": "承認理由", "supersedes": "無効にした交付番号",
+    "certificate_expires_on": "電子証明書の有効期限", "cancelled_on": "解除日", "category": "区分",
+    "disease": "疾病", "purpose": "目的", "file": "ファイル", "rows": "行数",
+}
+
+
+def readable(detail: Any) -> list[tuple[str, str]]:
+    """The detail JSON as (heading, value) lines: text as it is, anything else as JSON."""
+    if not isinstance(detail, dict):
+        return [("", json.dumps(detail, ensure_ascii=False))] if detail else []
+    return [(DETAIL_KEYS.get(key, key), ROLE.get(value, value) if key == "role" else
+             value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+            for key, value in detail.items()]
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**6 else 1
+
+
+@router.get("/audit")
+def audit_page(request: Request, session: Staff) -> Response:
+    ctx, query = request.app.state.ctx, request.query_params
+    target = query.get("target", "").strip()[:MAX_FILTER]
+    action = query.get("action", "").strip()[:MAX_FILTER]
+    number = _page_number(query.get("page"))
+    items, total = audit_trail.read(ctx, session.actor, target=target or None, action=action or None,
+                                    limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    known = audit_trail.actions(ctx, session.actor)
+    options = [(code, f"{ACTIONS.get(code, code)}（{code}）") for code in known]
+    pages = max(1, -(-total // PAGE_SIZE))
+    return page(request, "staff/audit.html", session, items=items, total=total, number=number,
+                pages=pages, values={"target": target, "action": action}, errors={}, options=options,
+                actions=ACTIONS, readable=readable)

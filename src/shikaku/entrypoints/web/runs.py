@@ -1,0 +1,109 @@
+"""一括交付: ex officio (職権交付) and renewal (更新) runs started from the browser.
+
+A run is created by the same use case as the API (`runs.start_ex_officio` / `start_renewal`) and
+executed by `runs.execute` in a background thread, so the request returns at once and the event
+loop never waits. The page follows the run by polling its checkpoint in the database (htmx, every
+second): the same answer after a reload, from another worker, or after a restart. A run whose
+process stopped stays "running" in the database; starting it again with the same parameters
+resumes it after its checkpoint (D-24)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from ...service_layer import commands, runs
+from ...service_layer.accounts import WebSession
+from . import background
+from .common import Staff, form_data, page, parse, redirect, submit, templates
+
+router = APIRouter(prefix="/staff", include_in_schema=False)
+
+KINDS = {"ex_officio": "職権交付", "renewal": "更新"}
+COHORTS = {"legacy_holders": "令和6年12月1日以前に加入した方（健康保険証をお持ちだった方）",
+           "all_without_myna": "資格のあるすべての方"}
+HISTORY = 30  # past runs listed
+
+
+def describe(run: dict) -> str:
+    """職権交付（令和6年12月1日以前に加入した方…） / 更新（有効期限 2029-11-30 の次の期間）."""
+    if run["kind"] == "renewal":
+        return f"更新（有効期限 {templates.env.filters['both'](date.fromisoformat(run['cohort']))} の資格確認書）"
+    return f"職権交付（{COHORTS.get(run['cohort'], run['cohort'])}）"
+
+
+@router.get("/runs")
+def runs_page(request: Request, session: Staff) -> Response:
+    """The form that starts a run, and the runs so far."""
+    today = request.app.state.ctx.today().isoformat()
+    return page(request, "staff/runs.html", session, kinds=KINDS, errors={},
+                past=runs.list_runs(request.app.state.ctx, session.actor, HISTORY),
+                values={"kind": "ex_officio", "run_on": today, "cohort": "legacy_holders", "dry_run": "on"})
+
+
+@router.post("/runs")
+async def start_run(request: Request, session: Staff) -> Response:
+    values = await form_data(request, session)
+    ctx = request.app.state.ctx
+
+    def start() -> str:
+        fields = {k: values.get(k, "") for k in ("run_on", "dry_run")}
+        if values.get("kind") == "renewal":
+            return runs.start_renewal(ctx, session.actor, parse(
+                commands.RenewalRun, {**fields, "cycle_end": values.get("cycle_end", "")}))
+        return runs.start_ex_officio(ctx, session.actor, parse(
+            commands.CertificateRun, {**fields, "cohort": values.get("cohort", "")}))
+
+    def started(run_id: str) -> Response:
+        # A run that fails stays "running" at its checkpoint; its page offers to resume it.
+        background.start(f"run-{run_id}", lambda: runs.execute(ctx, session.actor, run_id))
+        return redirect(f"/staff/runs/{run_id}", f"処理 {run_id} を開始しました")
+
+    return submit(request, session, values, start, started, "staff/runs.html", kinds=KINDS,
+                  past=runs.list_runs(ctx, session.actor, HISTORY))
+
+
+def _progress(request: Request, session: WebSession, run_id: str) -> dict:
+    run = runs.progress_of(request.app.state.ctx, session.actor, run_id)
+    return {"run": run, "active": background.running(f"run-{run['id']}"), "description": describe(run),
+            "kinds": KINDS}
+
+
+@router.get("/runs/{run_id}")
+def run_page(request: Request, session: Staff, run_id: str) -> Response:
+    return page(request, "staff/run.html", session, **_progress(request, session, run_id))
+
+
+@router.get("/runs/{run_id}/progress")
+def run_progress(request: Request, session: Staff, run_id: str) -> Response:
+    """The progress block alone, for htmx; once the run no longer moves, polling stops."""
+    shown = _progress(request, session, run_id)
+    moving = shown["run"]["status"] == "running" and shown["active"]
+    return page(request, "staff/_run_progress.html", session,
+                status=200 if moving else background.POLL_STOP, **shown)
+
+
+@router.get("/runs/{run_id}/print-file")
+def run_print_file(request: Request, session: Staff, run_id: str) -> Response:
+    """The print-shop PDF, rendered into a temporary file (deleted once sent)."""
+    handle, path = tempfile.mkstemp(prefix=f"shikaku-run-{run_id}-", suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            runs.print_file(request.app.state.ctx, session.actor, run_id, out)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(path, media_type="application/pdf", filename=f"run-{run_id}.pdf",
+                        background=BackgroundTask(os.unlink, path))
+
+
+@router.get("/runs/{run_id}/manifest")
+def run_manifest(request: Request, session: Staff, run_id: str) -> Response:
+    """The CSV manifest, UTF-8 with a BOM so that Excel opens it in Japanese."""
+    content = runs.manifest(request.app.state.ctx, session.actor, run_id).encode("utf-8-sig")
+    return Response(content, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="run-{run_id}.csv"'})
