@@ -127,6 +127,20 @@ DEMO_USERS = (("kanri", "管理 一郎", Role.ADMIN), ("sekinin", "責任 花子
 DEMO_PIN = "1234"
 
 
+DEMO_EX_OFFICIO_ON = "2025-11-04"  # before the legacy cards' last day (R-LEG-1)
+
+
+def _demo_ex_officio_run(ctx) -> None:
+    """The society's 職権交付 of autumn 2025, so that the demo holds 資格確認書 as a real one does
+    (a second `make demo` finds the run done)."""
+    from ..service_layer import commands, runs
+
+    run = _run_with_progress("職権交付 (令和7年11月)", lambda progress: runs.ex_officio(
+        ctx, CLI_ACTOR, commands.CertificateRun(run_on=DEMO_EX_OFFICIO_ON, cohort="legacy_holders"),
+        progress))
+    console.print(f"職権交付 (令和7年11月4日): 資格確認書 {run['issued']:,} 件")
+
+
 def _demo_sign_ins(ctx, host: str, port: int) -> None:
     """Staff accounts and the showcase member's card PIN, printed for `make demo`."""
     from ..demo.generator import showcase_card
@@ -168,6 +182,7 @@ def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
         console.print(f"  {role:<10} {token}")
     console.print(f"\n例: curl -H 'Authorization: Bearer {tokens['admin']}' "
                   f"'http://{host}:{port}/api/v1/members?limit=5'")
+    _demo_ex_officio_run(ctx)
     _demo_sign_ins(ctx, host, port)
     if not no_serve:
         console.print(f"\nhttp://{host}:{port}/api/docs で API を試せます。Ctrl+C で終了します。")
