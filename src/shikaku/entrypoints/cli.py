@@ -91,6 +91,16 @@ def token_add(role: Annotated[Role, typer.Option(help="admin, supervisor, clerk,
     console.print(society.issue_token(ctx, CLI_ACTOR, role, subject))
 
 
+@token_app.command("revoke")
+def token_revoke(token: Annotated[str, typer.Argument(help="失効させるトークン")], db: Db = None):
+    """API トークンを失効させます (すべてのプロセスで数秒以内に無効になります)."""
+    try:
+        society.revoke_token(build_context(database_url(db)), CLI_ACTOR, token)
+    except DomainError as exc:
+        _fail(exc)
+    console.print("トークンを失効させました")
+
+
 @user_app.command("add")
 def user_add(username: Annotated[str, typer.Argument(help="利用者ID (英小文字・数字・._-)")],
              role: Annotated[Role, typer.Option(help="admin, supervisor, clerk, auditor")],

@@ -36,6 +36,10 @@ ACTIONS = {
     "run.ex_officio.start": "職権交付の開始", "run.renewal.start": "更新の開始",
     "import.notifications": "届出ファイルの取込", "export.registrations": "中間サーバー登録ファイルの作成",
     "export.without_myna": "マイナ保険証なしの方の一覧の作成",
+    "keys.rotate.start": "暗号鍵の更新の開始", "keys.rotate": "暗号鍵の更新",
+    "my_number.purge": "保存期間を過ぎた個人番号の削除", "db.backup": "バックアップの作成",
+    "portal.screen": "加入者ポータル: 資格情報の閲覧", "portal.screen_pdf": "加入者ポータル: 資格情報のPDF",
+    "portal.history": "加入者ポータル: 照会履歴の閲覧", "portal.what_to_bring": "加入者ポータル: 受診に必要なもの",
 }
 
 # Keys of the detail JSON in Japanese; others are shown as they are.
@@ -60,7 +64,7 @@ def readable(detail: Any) -> list[tuple[str, str]]:
 
 
 def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**6 else 1
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 7 and 0 < int(raw) < 10**6 else 1
 
 
 @router.get("/audit")
