@@ -120,7 +120,7 @@ def main() -> None:
     db_url = args.db or f"sqlite:///{work / 'bench.db'}"
     bodies = seed(db_url, args.members)
     admin = "bench-admin-" + os.urandom(8).hex()
-    env = dict(os.environ, SHIKAKU_ADMIN_TOKEN=admin)
+    env = dict(os.environ, SHIKAKU_ADMIN_TOKEN=admin, SHIKAKU_FACILITY_RATE="off")  # D-75
     server = subprocess.Popen([CLI, "serve", "--db", db_url, "--port", str(args.port),
                                "--workers", str(args.workers)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -255,6 +255,21 @@ def test_rows_for_families_already_in_the_registry(ctx, admin):
     assert twins[1].branch == "02"
 
 
+def test_the_single_member_enrolment_records_kinship_and_the_certificate_wish(ctx, admin):
+    head = svc.enrol(ctx, admin, commands.Enrolment(
+        relationship=Relationship.INSURED, symbol="5001", name="本人 一", name_kana="ホンニン",
+        birth_date=date(1980, 1, 1), sex="male", qualified_on=date(2025, 4, 1),
+        standard_monthly_remuneration=300000, kinship="child", certificate_requested=True))
+    child = svc.enrol(ctx, admin, commands.Enrolment(
+        relationship=Relationship.DEPENDENT, insured_id=head.id, name="本人 子", name_kana="ホンニン",
+        birth_date=date(2015, 1, 1), sex="female", qualified_on=date(2025, 4, 1), kinship="child"))
+    with ctx.reading() as conn:
+        family = repo.load_family(conn, int(head.id))
+    insured_data, child_data = family.of(int(head.id))[0].data, family.of(int(child.id))[0].data
+    assert "kinship" not in insured_data and insured_data["certificate_requested"] is True
+    assert child_data["kinship"] == "child" and "certificate_requested" not in child_data
+
+
 def test_a_dependent_only_while_the_insured_is_covered(ctx, admin):
     rows = [insured(資格取得日="2025-04-01"), dependent(資格取得日="2025-03-01")]
     assert codes(run(ctx, admin, rows)) == [(3, "資格取得日", "insured_not_eligible")]

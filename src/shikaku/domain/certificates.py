@@ -60,6 +60,12 @@ class HeldCertificate:
         return day <= self.expires_on and (self.superseded_on is None or day < self.superseded_on)
 
 
+def check_certificates_exist(day: date, field: str, policy: Policy = DEFAULT_POLICY) -> None:
+    """R-CERT-5: nothing about certificates (issue, run, cycle) is dated before 2024-12-02."""
+    if day not in policy.certificates:
+        raise DomainError("before_certificates", "資格確認書は令和6年12月2日以降に交付されます", field)
+
+
 def cycle_end_on_or_after(day: date, policy: Policy = DEFAULT_POLICY) -> date:
     """The society's renewal cycle end (更新サイクル) on or after `day` (R-CERT-5)."""
     cycle = policy.certificate_cycle.on(day)
@@ -109,8 +115,7 @@ def decide_application(reason: CertificateReason, on: date, state: MemberState,
                        held: Iterable[HeldCertificate], overridden: bool,
                        policy: Policy = DEFAULT_POLICY) -> Issue:
     """資格確認書の交付申請 (R-CERT-1…6): refusals in the order of the rules, else the issue."""
-    if on not in policy.certificates:
-        raise DomainError("before_certificates", "資格確認書は令和6年12月2日以降に交付されます", "applied_on")
+    check_certificates_exist(on, "applied_on", policy)
     if not state.eligible:
         raise DomainError("not_eligible", "申請日に資格がないため交付できません")
     why = contradiction(reason, cards, on, policy) if reason not in DECLARED else None

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 from ..adapters.access_log import AccessLogWriter
 from ..adapters.db import audit_chain
 from ..adapters.db.published import PublishedView
+from ..adapters.rate_limit import TokenBuckets
 from ..adapters.signing import CardSigner
 from ..adapters.vault import Keyring
 from ..domain.calendar import DEFAULT_CALENDAR, BusinessCalendar
@@ -43,6 +44,7 @@ class Context:
     today: Any = field(default=today_in_japan)
     signer: CardSigner | None = None  # signs the QR codes of printed cards
     insurer: dict | None = None  # cached by service_layer.society.insurer_record
+    facility_limit: TokenBuckets = field(default_factory=TokenBuckets.from_env)  # per facility
     access_log: AccessLogWriter = field(init=False)
     published: PublishedView = field(init=False)
 

@@ -178,7 +178,7 @@ def certificate_pdf(ctx: Context, actor: Actor, cert_id: str) -> bytes:
     authorize(actor, Permission.MEMBERS_READ)
     with ctx.reading() as conn:
         cert = conn.execute(select(eligibility_certificates).where(
-            eligibility_certificates.c.id == (int(cert_id) if cert_id.isdigit() else -1))).first()
+            eligibility_certificates.c.id == repo.parse_id(cert_id))).first()
         if cert is None:
             raise DomainError("certificate_not_found", "該当する資格確認書が見つかりません", status=404)
         return ctx.renderer.eligibility_certificate(certificate_print(ctx, conn, cert))
@@ -289,7 +289,7 @@ def document_pdf(ctx: Context, actor: Actor, doc_id: str) -> bytes:
     authorize(actor, Permission.MEMBERS_READ)
     with ctx.reading() as conn:
         doc = conn.execute(select(documents).where(
-            documents.c.id == (int(doc_id) if doc_id.isdigit() else -1))).first()
+            documents.c.id == repo.parse_id(doc_id))).first()
         if doc is None or doc.serial is None:
             raise DomainError("document_not_found", "該当する書類が見つかりません（紙の交付なし）", status=404)
         row = repo.member_row(conn, doc.member_id)

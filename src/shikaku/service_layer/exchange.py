@@ -215,7 +215,7 @@ class _RowChecker:
 
     def _record(self, n: Notification) -> tuple:
         """(row, rank, group, order, tag, payload, kind): a family's key ranks new insured whose
-        番号 is handed out after the others (D-{C})."""
+        番号 is handed out after the others (D-67)."""
         vault = vault_columns(self.key, n.my_number) if n.my_number else None
         n.my_number = None
         rank, group = (1, f"#{n.row:010d}") if n.family_number is None else \
@@ -225,7 +225,7 @@ class _RowChecker:
 
 
 def _refuse_shared_my_numbers(spill: Spill, result: ImportResult) -> None:
-    """Within one file a 個人番号 belongs to one family's member (D-{E})."""
+    """Within one file a 個人番号 belongs to one family's member (D-69)."""
     first: dict[str, tuple[int, str]] = {}
     for tag, row, group, payload in spill.shared_tags():
         owner = first.setdefault(tag, (row, group))
@@ -478,7 +478,7 @@ class _Loader:
         return given or str(number)
 
     def _member(self, family: _Family, n: Notification) -> int:
-        """The member a 資格喪失 or 変更 row names (D-37)."""
+        """The member a 資格喪失 or 変更 row names (D-66)."""
         if family.insured_id is None:
             raise DomainError("member_not_found", _NOT_FOUND, "number", status=404)
         if n.relationship is Relationship.INSURED:
@@ -631,7 +631,7 @@ FAMILIES_PER_BATCH = 1000
 
 def export_registrations(ctx: Context, actor: Actor, on: date, path: Path) -> ExportResult:
     """The registration file of day `on` for the national intermediate server: one row per
-    registration online verification shows from `on` for the first time (D-43), in the import
+    registration online verification shows from `on` for the first time (D-72), in the import
     format; the 個人番号 in clear on the rows that register it, each decryption audited."""
     authorize(actor, Permission.NATIONAL_WRITE)
     insurer = society.insurer_record(ctx)["insurer_number"]
@@ -732,7 +732,7 @@ MEMBERS_PER_BATCH = 2000
 
 
 def export_without_myna(ctx: Context, actor: Actor, month: date, path: Path) -> ExportResult:
-    """The members eligible on the 1st of `month` who cannot use マイナ保険証 that day (D-44),
+    """The members eligible on the 1st of `month` who cannot use マイナ保険証 that day (D-73),
     with the reason and any 資格確認書 they hold: the input of 職権交付 runs."""
     authorize(actor, Permission.RUNS)
     day = month.replace(day=1)

@@ -100,8 +100,7 @@ def _masked(row) -> str | None:
 
 def find_member(conn: Connection, member_id: str, *, for_update: bool = False):
     """The member row of an id from a URL, or 404."""
-    row = repo.member_row(conn, int(member_id), for_update=for_update) \
-        if member_id.isdigit() else None
+    row = repo.member_row(conn, repo.parse_id(member_id), for_update=for_update)
     if row is None:
         raise DomainError("member_not_found", "該当する加入者が見つかりません", status=404)
     return row
@@ -296,7 +295,7 @@ def _insured_numbers(conn: Connection, form: commands.Enrolment) -> tuple[str, s
 
 def _insured_of(conn: Connection, form: commands.Enrolment):
     insured_id = _required(form.insured_id, "insured_id")
-    row = repo.member_row(conn, int(insured_id), for_update=True) if insured_id.isdigit() else None
+    row = repo.member_row(conn, repo.parse_id(insured_id), for_update=True)
     if row is None or row.relationship != Relationship.INSURED.value:
         raise DomainError("unknown_insured", "指定された被保険者が見つかりません", "insured_id")
     for field in ("symbol", "number", "standard_monthly_remuneration"):

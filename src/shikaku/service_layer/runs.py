@@ -43,7 +43,7 @@ def get_run(ctx: Context, actor: Actor, run_id: str) -> dict:
 
 def _run_row(conn: Connection, run_id: str):
     row = conn.execute(select(certificate_runs).where(
-        certificate_runs.c.id == (int(run_id) if str(run_id).isdigit() else -1))).first()
+        certificate_runs.c.id == repo.parse_id(str(run_id)))).first()
     if row is None:
         raise DomainError("run_not_found", "該当する処理が見つかりません", status=404)
     return row
@@ -173,8 +173,7 @@ def start_ex_officio(ctx: Context, actor: Actor, form: commands.CertificateRun) 
     """Checks and creates (or finds the unfinished) ex officio run, without executing it."""
     authorize(actor, Permission.RUNS)
     run_on = form.run_on or ctx.today()
-    if run_on not in ctx.policy.certificates:
-        raise DomainError("before_certificates", "資格確認書は令和6年12月2日以降に交付されます", "run_on")
+    rules.check_certificates_exist(run_on, "run_on", ctx.policy)
     return start(ctx, actor, "ex_officio", run_on, form.cohort, form.dry_run)
 
 
@@ -187,6 +186,9 @@ def start_renewal(ctx: Context, actor: Actor, form: commands.RenewalRun) -> str:
     """Checks and creates (or finds the unfinished) renewal run, without executing it."""
     authorize(actor, Permission.RUNS)
     run_on = form.run_on or ctx.today()
+    rules.check_certificates_exist(run_on, "run_on", ctx.policy)
+    if form.cycle_end:
+        rules.check_certificates_exist(form.cycle_end, "cycle_end", ctx.policy)
     cycle_end = form.cycle_end or rules.cycle_end_on_or_after(run_on, ctx.policy)
     if cycle_end != rules.cycle_end_on_or_after(cycle_end, ctx.policy):
         raise DomainError("not_a_cycle_end", "更新サイクルの終了日ではありません", "cycle_end")

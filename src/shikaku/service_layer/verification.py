@@ -147,11 +147,12 @@ def access_history(ctx: Context, actor: Actor, member_id: str, limit: int = 100,
                    offset: int = 0) -> tuple[list[dict], int]:
     """照会履歴 of one member, newest first (who verified them, when, how, with what result)."""
     authorize(actor, Permission.MEMBERS_READ)
-    if not member_id.isdigit():
+    row_id = repo.parse_id(member_id)
+    if row_id < 0:
         raise DomainError("member_not_found", "該当する加入者が見つかりません", status=404)
     ctx.access_log.flush()
     with ctx.reading() as conn:
-        return history_page(conn, int(member_id), limit, offset)
+        return history_page(conn, row_id, limit, offset)
 
 
 def history_page(conn: Connection, member_id: int, limit: int, offset: int) -> tuple[list[dict], int]:

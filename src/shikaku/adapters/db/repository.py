@@ -90,6 +90,15 @@ def load_family(conn: Connection, family_id: int) -> FamilyHistory:
     return load_families(conn, [family_id])[family_id]
 
 
+MAX_ID = 2**63 - 1  # BIGINT
+
+
+def parse_id(text: str) -> int:
+    """A row id from a URL: ASCII digits within BIGINT, else -1, which no row has."""
+    digits = text.isascii() and text.isdigit() and len(text) <= 19
+    return int(text) if digits and int(text) <= MAX_ID else -1
+
+
 def member_row(conn: Connection, member_id: int, *, for_update: bool = False):
     query = select(members).where(members.c.id == member_id)
     return conn.execute(query.with_for_update() if for_update else query).first()

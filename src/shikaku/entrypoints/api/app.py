@@ -3,7 +3,7 @@
 import io
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -32,10 +32,9 @@ from . import fast_path, problems
 _bearer = HTTPBearer(auto_error=False)
 
 
-class FastJSON(Response):
-    """JSON rendered by orjson (dates as ISO 8601), for the verification hot path."""
-
-    media_type = "application/json"
+class FastJSON(JSONResponse):
+    """JSON rendered by orjson (dates as ISO 8601), for the verification hot path; a
+    JSONResponse so that the OpenAPI document shows the route's JSON model."""
 
     def render(self, content) -> bytes:
         return orjson.dumps(content)
@@ -66,6 +65,56 @@ class InsuranceRegistrationIn(Body):
     registered_on: date | None = None
 
 
+class VerifiedMember(BaseModel):
+    insurer_number: str
+    insurer_name: str
+    symbol: str
+    number: str
+    branch: str
+    relationship_code: Literal["1", "2"]
+    name: str
+    name_kana: str
+    birth_date: date
+    sex: str
+    qualified_on: date
+    disqualified_on: date | None
+
+
+class ElderlyStatus(BaseModel):
+    ratio: int
+    valid_from: date
+    valid_until: date
+
+
+class LimitCategory(BaseModel):
+    code: str
+    label: str
+
+
+class SpecificDisease(BaseModel):
+    code: str | None
+    limit_yen: int | None
+    valid_from: date
+    valid_until: date | None
+
+
+class VerificationAnswer(BaseModel):
+    """The documented shape of a verification answer (API.md); rendered by hand on the hot path."""
+
+    validity: Literal["valid", "invalid", "invalid_new_qualification", "not_found", "multiple"]
+    validity_code: Literal["1", "2", "3", "4", "5"]
+    member: VerifiedMember | None = Field(default=None, description="absent when not_found")
+    copay_ratio: int | None
+    preschool: bool | None
+    elderly: ElderlyStatus | None
+    limit: LimitCategory | None
+    specific_diseases: list[SpecificDisease]
+
+
+class VerificationResults(BaseModel):
+    results: list[VerificationAnswer]
+
+
 class MemberPage(BaseModel):
     items: list[members.MemberView]
     total: int
@@ -94,6 +143,9 @@ def create_app(ctx: Context) -> FastAPI:
         if found is None:
             raise HTTPException(401, "有効なアクセストークンが必要です",
                                 headers={"WWW-Authenticate": "Bearer"})
+        if fast_path.throttled(ctx, found):
+            raise HTTPException(problems.RATE_LIMITED[0], problems.RATE_LIMITED[2],
+                                headers=fast_path.retry_after(ctx))
         return found
 
     Who = Annotated[Actor, Depends(actor)]
@@ -174,16 +226,18 @@ def create_app(ctx: Context) -> FastAPI:
     # Served by `fast_path.FastPath` in front of the framework; this route gives the same
     # answer (same function) to in-process callers and documents the endpoint.
     @api.post("/verifications", tags=["verification"], response_class=FastJSON,
+              responses={200: {"model": VerificationAnswer}},
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}}})
     async def verify(request: Request) -> FastJSON:
         status, body = fast_path.answer(ctx, request.headers.get("authorization"),
                                         request.client.host if request.client else None,
                                         await request.body())
-        return FastJSON(body, status_code=status,
+        return FastJSON(body, status_code=status, headers=fast_path.retry_after(ctx) if status == 429 else None,
                         media_type="application/json" if status == 200 else problems.PROBLEM)
 
-    @api.post("/verification-batches", tags=["verification"], response_class=FastJSON)
+    @api.post("/verification-batches", tags=["verification"], response_class=FastJSON,
+              responses={200: {"model": VerificationResults}})
     def verify_batch(body: commands.VerificationBatch, who: Who) -> FastJSON:
         return FastJSON({"results": verification.verify_batch(ctx, who, body)})
 

@@ -14,9 +14,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from ...domain.errors import DomainError
 from ...service_layer import commands, society, verification
+from ...service_layer.auth import Actor, Role
 from ...service_layer.context import Context
 from .problems import (
     PROBLEM,
+    RATE_LIMITED,
     UNAUTHORIZED,
     domain_problem,
     problem_body,
@@ -30,12 +32,21 @@ MAX_BODY = 64 * 1024  # one verification is a few hundred bytes
 VERIFICATION = TypeAdapter(commands.Verification)
 
 
+def throttled(ctx: Context, who: Actor) -> bool:
+    """A facility over its rate limit (429 `rate_limited`, Retry-After: `retry_after()`)."""
+    return who.role is Role.FACILITY and not ctx.facility_limit.allow(who.subject)
+
+
+def retry_after(ctx: Context) -> dict[str, str]:
+    return {"Retry-After": str(ctx.facility_limit.retry_after)}
+
+
 def answer(ctx: Context, authorization: str | None, remote: str | None, body: bytes) -> tuple[int, dict]:
     """One verification request: (status, JSON body), problem+json when refused."""
     scheme, _, token = (authorization or "").partition(" ")
     who = society.authenticate(ctx, token if scheme.lower() == "bearer" else None, remote)
-    if who is None:
-        status, code, detail = UNAUTHORIZED
+    if who is None or throttled(ctx, who):
+        status, code, detail = UNAUTHORIZED if who is None else RATE_LIMITED
         return status, problem_body(status, code, detail)
     try:
         return 200, verification.verify(ctx, who, VERIFICATION.validate_json(body))
@@ -75,7 +86,8 @@ class FastPath:
                                                     "内部エラーが発生しました。時間をおいて再度お試しください")
         content = orjson.dumps(payload)
         kind = b"application/json" if status == 200 else PROBLEM.encode()
-        extra = [(b"www-authenticate", b"Bearer")] if status == 401 else []
+        extra = {401: [(b"www-authenticate", b"Bearer")],
+                 429: [(b"retry-after", str(self.ctx.facility_limit.retry_after).encode())]}.get(status, [])
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", kind), (b"content-length", str(len(content)).encode()),
                                 *extra]})

@@ -8,6 +8,7 @@ from typing import Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from ...domain.errors import DomainError
@@ -18,7 +19,7 @@ PROBLEM = "application/problem+json"
 
 _TITLES = {400: "不正なリクエストです", 401: "認証が必要です", 403: "権限がありません",
            404: "見つかりません", 405: "このメソッドは使えません", 409: "現在の状態と矛盾します",
-           422: "入力内容に誤りがあります", 500: "内部エラーが発生しました"}
+           422: "入力内容に誤りがあります", 429: "リクエストが多すぎます", 500: "内部エラーが発生しました"}
 
 # Japanese messages for the shape errors pydantic reports, by its error type.
 _MESSAGES = {
@@ -74,6 +75,7 @@ def validation_problem(raw_errors: list[dict]) -> tuple[int, dict]:
 
 
 UNAUTHORIZED = (401, "unauthorized", "有効なアクセストークンが必要です")
+RATE_LIMITED = (429, "rate_limited", "照会が上限を超えました。しばらく待ってから再度お試しください")
 
 
 def _field(loc: tuple) -> str:
@@ -103,12 +105,20 @@ def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):
-        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(
+        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
             exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() \
             else _TITLES.get(exc.status_code, "エラー")
         return answer(request, exc.status_code, problem_body(exc.status_code, code, detail),
                       getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError):
+        # The database refused a value the validation let through (PostgreSQL: a NUL character
+        # in text); the statement's parameters are never logged (hide_parameters).
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        return answer(request, 422, problem_body(
+            422, "invalid_value", "使用できない文字（NUL など）または範囲外の値が含まれています"))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

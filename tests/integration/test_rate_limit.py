@@ -1,0 +1,66 @@
+"""Facility rate limits (issue 7, item 3): a token bucket per facility; over it 429
+`rate_limited` with Retry-After, on the verification fast path and on every other route."""
+from __future__ import annotations
+
+import pytest
+
+from shikaku.adapters.rate_limit import TokenBuckets
+from tests.conftest import INSURER_NUMBER
+
+QUERY = {"service_date": "2026-06-01", "method": "card_info", "insurer_number": INSURER_NUMBER,
+         "symbol": "1", "number": "1", "branch": "00", "birth_date": "1980-05-10"}
+
+
+class Clock:
+    now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def facility(client, code: str) -> dict:
+    r = client.post("/api/v1/facilities", json={"code": code, "name": "試験医院"})
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_bucket_allows_the_burst_then_the_rate():
+    clock = Clock()
+    buckets = TokenBuckets(rate=2, burst=3, clock=clock)
+    assert [buckets.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert buckets.allow("b")  # another facility has its own bucket
+    clock.now += 0.5  # one token back
+    assert [buckets.allow("a") for _ in range(2)] == [True, False]
+    clock.now += 60  # never more than the burst
+    assert sum(buckets.allow("a") for _ in range(10)) == 3
+    assert buckets.retry_after == 1
+
+
+@pytest.mark.parametrize(("rate", "burst", "allowed"), [("off", "", None), ("0", "", None),
+                                                        ("", "", (200, 400)), ("5", "7", (5, 7))])
+def test_configuration(monkeypatch, rate, burst, allowed):
+    monkeypatch.setenv("SHIKAKU_FACILITY_RATE", rate)
+    monkeypatch.setenv("SHIKAKU_FACILITY_BURST", burst)
+    buckets = TokenBuckets.from_env()
+    if allowed is None:
+        assert all(buckets.allow("a") for _ in range(10_000))
+    else:
+        assert (buckets.rate, buckets.burst) == allowed
+
+
+def test_over_the_limit_is_429_with_retry_after(client, ctx, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(ctx, "facility_limit", TokenBuckets(rate=1, burst=2, clock=clock))
+    first, second = facility(client, "1310112345"), facility(client, "1310112352")
+    assert [client.post("/api/v1/verifications", json=QUERY, headers=first).status_code
+            for _ in range(2)] == [200, 200]
+    refused = client.post("/api/v1/verifications", json=QUERY, headers=first)
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited"
+    other_route = client.get("/api/v1/insurer", headers=first)  # the same bucket behind FastAPI
+    assert other_route.status_code == 429 and other_route.json()["code"] == "rate_limited"
+    assert other_route.headers["retry-after"] == "1"
+    assert client.post("/api/v1/verifications", json=QUERY, headers=second).status_code == 200
+    assert all(client.get("/api/v1/insurer").status_code == 200 for _ in range(5))  # staff: no limit
+    clock.now += 1
+    assert client.post("/api/v1/verifications", json=QUERY, headers=first).status_code == 200
