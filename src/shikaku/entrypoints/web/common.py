@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Callable, TypeVar
 from urllib.parse import quote, unquote
@@ -172,3 +172,32 @@ def submit(request: Request, session: WebSession, values: dict[str, str], act: C
         return page(request, template, session, status=422, values=values, errors=errors_of(exc),
                     refused=getattr(exc, "code", None), **page_values)
     return on_success(result)
+
+
+def remote(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def sign_in_post(request: Request, template: str, secret: str,
+                       sign_in: Callable[[dict[str, str]], WebSession], home: str,
+                       lifetime: timedelta, welcome: Callable[[WebSession], str | None]) -> Response:
+    """The sign-in post of either side: a session cookie and the home page, or the form again
+    with the reason and without the `secret` field (a password or PIN is never sent back)."""
+    values = await form_data(request)
+    try:
+        opened = sign_in(values)
+    except DomainError as exc:
+        values.pop(secret, None)
+        return page(request, template, status=exc.status, values=values, errors=errors_of(exc))
+    response = redirect(home, welcome(opened))
+    response.set_cookie(SESSION_COOKIE, opened.token, httponly=True, samesite="strict",
+                        secure=secure_cookies(request), max_age=int(lifetime.total_seconds()))
+    return response
+
+
+async def sign_out_post(request: Request, session: WebSession, sign_in_url: str) -> Response:
+    await form_data(request, session)
+    accounts.sign_out(request.app.state.ctx, session.token)
+    response = redirect(sign_in_url, "ログアウトしました")
+    response.delete_cookie(SESSION_COOKIE)
+    return response

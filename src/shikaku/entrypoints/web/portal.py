@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ...domain.errors import DomainError
 from ...service_layer import accounts, portal
-from .common import SESSION_COOKIE, Member, errors_of, form_data, page, redirect, secure_cookies
+from .common import Member, page, remote, sign_in_post, sign_out_post
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
@@ -19,29 +18,16 @@ def sign_in_form(request: Request) -> Response:
 
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
-    values = await form_data(request)
-    try:
-        opened = accounts.sign_in_member(request.app.state.ctx, values.get("card_id", "").strip(),
-                                         values.get("pin", ""),
-                                         request.client.host if request.client else None)
-    except DomainError as exc:
-        values.pop("pin", None)  # a PIN is never sent back
-        return page(request, "portal/sign_in.html", status=exc.status, values=values,
-                    errors=errors_of(exc))
-    response = redirect("/portal/")
-    response.set_cookie(SESSION_COOKIE, opened.token, httponly=True, samesite="strict",
-                        secure=secure_cookies(request),
-                        max_age=int(accounts.MEMBER_SESSION.total_seconds()))
-    return response
+    return await sign_in_post(
+        request, "portal/sign_in.html", "pin",
+        lambda values: accounts.sign_in_member(request.app.state.ctx, values.get("card_id", "").strip(),
+                                               values.get("pin", ""), remote(request)),
+        "/portal/", accounts.MEMBER_SESSION, lambda _opened: None)
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request, session: Member) -> Response:
-    await form_data(request, session)
-    accounts.sign_out(request.app.state.ctx, session.token)
-    response = redirect("/portal/sign-in", "ログアウトしました")
-    response.delete_cookie(SESSION_COOKIE)
-    return response
+    return await sign_out_post(request, session, "/portal/sign-in")
 
 
 @router.get("/")

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from ...domain.errors import DomainError
 from ...service_layer import accounts, commands, members
-from .common import SESSION_COOKIE, Staff, errors_of, form_data, page, parse, redirect, secure_cookies
+from .common import Staff, errors_of, page, parse, remote, sign_in_post, sign_out_post
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -19,29 +19,16 @@ def sign_in_form(request: Request) -> Response:
 
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
-    values = await form_data(request)
-    ctx = request.app.state.ctx
-    try:
-        opened = accounts.sign_in_staff(ctx, values.get("username", "").strip(),
-                                        values.get("password", ""),
-                                        request.client.host if request.client else None)
-    except DomainError as exc:
-        values.pop("password", None)  # a refused password is never sent back
-        return page(request, "staff/sign_in.html", status=exc.status, values=values,
-                    errors=errors_of(exc))
-    response = redirect("/staff/", f"{opened.display_name} さん、ようこそ")
-    response.set_cookie(SESSION_COOKIE, opened.token, httponly=True, samesite="strict",
-                        secure=secure_cookies(request), max_age=int(accounts.STAFF_SESSION.total_seconds()))
-    return response
+    return await sign_in_post(
+        request, "staff/sign_in.html", "password",
+        lambda values: accounts.sign_in_staff(request.app.state.ctx, values.get("username", "").strip(),
+                                              values.get("password", ""), remote(request)),
+        "/staff/", accounts.STAFF_SESSION, lambda opened: f"{opened.display_name} さん、ようこそ")
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request, session: Staff) -> Response:
-    await form_data(request, session)
-    accounts.sign_out(request.app.state.ctx, session.token)
-    response = redirect("/staff/sign-in", "ログアウトしました")
-    response.delete_cookie(SESSION_COOKIE)
-    return response
+    return await sign_out_post(request, session, "/staff/sign-in")
 
 
 @router.get("/")
