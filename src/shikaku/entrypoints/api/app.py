@@ -134,7 +134,6 @@ def create_app(ctx: Context) -> FastAPI:
     app = FastAPI(lifespan=lifespan, title="shikaku API", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None,
                   description="健康保険組合の資格管理・オンライン資格確認・資格確認書 (API.md)")
-    web.install(app, ctx)
 
     async def actor(request: Request,
               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
@@ -332,6 +331,7 @@ def create_app(ctx: Context) -> FastAPI:
         return {"items": items, "total": total}
 
     app.include_router(api)
+    web.install(app, ctx)  # after the API: API requests match their routes first
     _publish_schema(app, "Verification", fast_path.VERIFICATION)
     return app
 
