@@ -68,9 +68,11 @@ async def start_run(request: Request, session: Staff) -> Response:
 
 
 def _progress(request: Request, session: WebSession, run_id: str) -> dict:
+    # Whether the thread is alive is asked before the checkpoint is read: the other order could
+    # see a finished thread beside the last "running" checkpoint and stop polling on a stale state.
+    active = background.running(f"run-{run_id}")
     run = runs.progress_of(request.app.state.ctx, session.actor, run_id)
-    return {"run": run, "active": background.running(f"run-{run['id']}"), "description": describe(run),
-            "kinds": KINDS}
+    return {"run": run, "active": active, "description": describe(run), "kinds": KINDS}
 
 
 @router.get("/runs/{run_id}")
