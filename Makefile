@@ -10,7 +10,10 @@ DEMO_MEMBERS ?= 12000
 ACCEPTANCE ?= test_basics.py test_myna.py test_verification.py test_certificates.py test_ex_officio.py \
               test_other_documents.py test_reception.py test_transition.py
 
-.PHONY: install demo test screenshots bench-demo clean
+# `make test LONG=1`: also the 10-minute soaks and the long fault runs (SHIKAKU_LONG_TESTS=1, D-87).
+LONG ?= 0
+
+.PHONY: install demo test soak screenshots bench-demo clean
 
 install: $(STAMP)
 
@@ -26,7 +29,13 @@ demo: install
 	$(VENV)/bin/shikaku demo --members $(DEMO_MEMBERS)
 
 test: install
-	bash scripts/run-tests.sh "$(SHARED)" "$(ACCEPTANCE)"
+	SHIKAKU_LONG_TESTS=$(LONG) bash scripts/run-tests.sh "$(SHARED)" "$(ACCEPTANCE)"
+
+# The 10-minute soaks alone (issue 7, D-86): SQLite, then a throwaway PostgreSQL database.
+soak: install
+	$(PY) bench/soak.py
+	url=$$(bash scripts/pg-db.sh create) && trap 'bash scripts/pg-db.sh drop "$$url"' EXIT && \
+	  $(PY) bench/soak.py --db "$$url"
 
 # The README's screenshots, taken by the browser tests in Debian's Chromium.
 screenshots: install

@@ -14,6 +14,7 @@ new_pg() { local url; url=$(bash scripts/pg-db.sh create); pg_urls+=("$url"); PG
 acceptance=()
 for f in $files; do acceptance+=("$shared/acceptance/$f"); done
 
+if [ "${SHIKAKU_LONG_TESTS:-0}" = 1 ]; then echo "== long runs on: 10-minute soaks, more restart and kill -9 rounds"; fi
 echo "== lint (ruff: pyflakes, syntax, import order)"
 .venv/bin/ruff check src tests bench
 echo "== unit and integration tests (SQLite)"

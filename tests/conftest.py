@@ -12,7 +12,10 @@ from sqlalchemy import delete, update
 os.environ.setdefault("SHIKAKU_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 
 from shikaku.adapters.db.schema import audit_head, metadata, society  # noqa: E402
+from shikaku.adapters.rate_limit import TokenBuckets  # noqa: E402
+from shikaku.adapters.vault import write_private  # noqa: E402
 from shikaku.domain.audit_chain import GENESIS  # noqa: E402
+from shikaku.entrypoints.bootstrap import build_context  # noqa: E402
 from shikaku.entrypoints.cli import initialise  # noqa: E402
 from shikaku.service_layer.auth import Actor, Role  # noqa: E402
 from tests.helpers import audit_guard_lifted  # noqa: E402
@@ -44,7 +47,23 @@ def ctx(session_ctx):
         conn.execute(update(audit_head).values(seq=0, row_hash=GENESIS, key_id=keys.key_id))
         conn.execute(update(society).values(key_check=keys.key_check()))  # after a key rotation test
     session_ctx.today = lambda: date(2026, 6, 1)
+    session_ctx.sign_in_limit = TokenBuckets.for_sign_in()  # no failed sign-ins carried over
     yield session_ctx
+
+
+@pytest.fixture
+def keyed(ctx, db_url, tmp_path, monkeypatch):
+    """A context over `ctx`'s database whose keyring reads a key file holding the test key, as
+    `shikaku keys rotate` needs (the CLI run in-process reads the same file)."""
+    key_file = tmp_path / "keys" / "secret.key"
+    write_private(key_file, os.environ["SHIKAKU_SECRET_KEY"].encode() + b"\n")
+    monkeypatch.delenv("SHIKAKU_SECRET_KEY")
+    monkeypatch.setenv("SHIKAKU_KEY_FILE", str(key_file))
+    keyed = build_context(db_url)
+    keyed.today = ctx.today
+    yield keyed
+    keyed.access_log.flush()
+    keyed.engine.dispose()
 
 
 @pytest.fixture

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
+import re
 import tempfile
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,9 +16,14 @@ from sqlalchemy.engine import make_url
 from stdnum.jp import in_
 
 from shikaku.adapters.db.audit_chain import install_guard
+from shikaku.service_layer import accounts
+from shikaku.service_layer.auth import Actor, Role
 
+# `make test LONG=1`: the fault runs with more rounds and bigger cohorts, and the 10-minute soaks.
+LONG_TESTS = os.environ.get("SHIKAKU_LONG_TESTS") == "1"
 _rng = random.Random(7)
 _symbols = itertools.count(7001)
+STAFF_PASSWORD = "web-test-password"
 
 
 def my_number() -> str:
@@ -79,3 +87,40 @@ def fresh_database(db_url: str):
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.dispose()
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token the forms of a page carry."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+
+
+def sign_in_staff(client, ctx, role: str) -> str:
+    """Creates a staff user of the role, signs in through the form; returns the page's CSRF token."""
+    username = f"web-{role}"
+    accounts.add_user(ctx, Actor(Role.ADMIN, "test"), username, f"試験 {role}", Role(role), STAFF_PASSWORD)
+    client.cookies.clear()
+    form = client.get("/staff/sign-in")
+    done = client.post("/staff/sign-in", data={"username": username, "password": STAFF_PASSWORD,
+                                               "csrf_token": csrf_token(form.text)}, follow_redirects=False)
+    assert done.status_code == 303
+    return csrf_token(client.get("/staff/").text)
+
+
+def wait_for(client, page: str) -> str:
+    """Polls a page's progress block as htmx does until the work stops moving (status 286)."""
+    for _ in range(200):
+        block = client.get(f"{page}/progress")
+        if block.status_code == 286:
+            return block.text
+        assert block.status_code == 200
+        time.sleep(0.05)
+    raise AssertionError("the work did not finish")
+
+
+class Clock:
+    """A monotonic clock that moves only when a test moves it (`clock.now += seconds`)."""
+
+    now = 100.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -145,10 +145,10 @@ def test_cli_token_revoke(ctx, db_url, admin):
     from shikaku.entrypoints.cli import app
     from shikaku.service_layer import society
 
-    token = society.issue_token(ctx, admin, Role.CLERK, "revoke-me")
+    token = society.issue_token(ctx, admin, Role.CLERK, "revoke-me")["token"]
     assert society.authenticate(ctx, token, None).subject == "revoke-me"
     runner = CliRunner()
     assert runner.invoke(app, ["token", "revoke", token, "--db", db_url]).exit_code == 0
     assert society.authenticate(ctx, token, None) is None
     again = runner.invoke(app, ["token", "revoke", token, "--db", db_url])
-    assert again.exit_code == 2 and "token_not_found" in again.output
+    assert again.exit_code == 2 and "token_already_revoked" in again.output

@@ -30,7 +30,7 @@ PIN = "4321"
 @dataclass(frozen=True)
 class Case:
     method: str
-    path: str  # with {member}, {cert}, {doc}, {run}, {card} filled from the world
+    path: str  # with {member}, {cert}, {doc}, {run}, {card}, {token} filled from the world
     roles: frozenset[str]
     body: object = None  # JSON (API) or form fields (web); a callable makes a fresh one
 
@@ -54,6 +54,9 @@ API = [
     case("GET", "/api/v1/insurer", STAFF | {FACILITY}),
     case("POST", "/api/v1/facilities", {ADMIN}, {"code": "1310112345", "name": "x"}),
     case("POST", "/api/v1/tokens", {ADMIN}, {"role": "clerk", "subject": "x"}),
+    case("GET", "/api/v1/tokens", {ADMIN}),
+    case("DELETE", "/api/v1/tokens/{token}", {ADMIN}),
+    case("POST", "/api/v1/tokens/revoke", ANYONE, {"token": "not-a-token"}),  # the holder's own
     case("POST", "/api/v1/members", WRITERS, insured_body),
     case("GET", "/api/v1/members", STAFF),
     case("GET", "/api/v1/members/{member}", STAFF),
@@ -129,6 +132,10 @@ WEB = [
     case("POST", "/staff/imports", WRITERS, {}),  # no file: the form again (422)
     case("GET", "/staff/imports/{job}", WRITERS),  # an unknown import: 404 for writers
     case("GET", "/staff/imports/{job}/progress", WRITERS),
+    case("GET", "/staff/tokens", {ADMIN}),
+    case("POST", "/staff/tokens", {ADMIN}, {}),  # nothing chosen: the form again (422)
+    case("POST", "/staff/facilities", {ADMIN}, {}),
+    case("POST", "/staff/tokens/{token}/revoke", {ADMIN}, {}),
 ]
 
 CASES = API + WEB
@@ -157,13 +164,14 @@ def test_matrix_is_complete(client):
     declared = {(c.method, _route_key(c.path).replace("{member}", "{member_id}")
                  .replace("{cert}", "{cert_id}").replace("{doc}", "{doc_id}")
                  .replace("{run}", "{run_id}").replace("{card}", "{card_id}")
-                 .replace("{job}", "{job_id}")) for c in CASES}
+                 .replace("{job}", "{job_id}").replace("{token}", "{token_id}")) for c in CASES}
     assert served - declared == set(), "routes missing from the matrix"
     assert declared - served == set(), "matrix entries for routes that do not exist"
 
 
 class World:
-    """One member with a card, a certificate, a document and a run; a credential per role."""
+    """One member with a card, a certificate, a document and a run; a credential per role and a
+    spare token to revoke."""
 
     def __init__(self, ctx, client):
         admin = Actor(Role.ADMIN, "matrix")
@@ -182,8 +190,9 @@ class World:
         self.run = runs.ex_officio(ctx, admin, commands.CertificateRun(run_on="2026-06-01", dry_run=True))["id"]
         society.add_facility(ctx, admin, FACILITY_CODE, "試験医院")
         self.tokens = {role: society.issue_token(ctx, admin, Role(role), FACILITY_CODE if role == FACILITY
-                                                 else f"matrix-{role}")
+                                                 else f"matrix-{role}")["token"]
                        for role in ROLES}
+        self.spare = society.issue_token(ctx, admin, Role.CLERK, "matrix-spare")["id"]
         self.sessions = {}
         for role in STAFF:
             accounts.add_user(ctx, admin, f"matrix-{role}", role, Role(role), "matrix-password")
@@ -192,7 +201,7 @@ class World:
 
     def path(self, template: str) -> str:
         return template.format(member=self.member, cert=self.cert, doc=self.doc, run=self.run,
-                               card=self.card, job="no-such-import")
+                               card=self.card, job="no-such-import", token=self.spare)
 
     def call(self, c: Case, role: str):
         url = self.path(c.path)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from shikaku.adapters.db import repository as repo
 from shikaku.adapters.db.schema import audit_log, members, society
 from shikaku.adapters.signing import CardSigner
-from shikaku.adapters.vault import Vault, sealed_key_id, write_private
+from shikaku.adapters.vault import Vault, sealed_key_id
 from shikaku.domain.errors import DomainError
 from shikaku.entrypoints.bootstrap import build_context
 from shikaku.entrypoints.cli import app
@@ -29,20 +29,6 @@ from tests.helpers import insured_body, my_number
 OLD_SECRET = os.environ["SHIKAKU_SECRET_KEY"].encode()
 OLD = Vault(OLD_SECRET)
 FACILITY_CODE = "1310112345"
-
-
-@pytest.fixture
-def keyed(ctx, db_url, tmp_path, monkeypatch):
-    """A context whose keyring reads a key file (holding the test key): rotation needs a file."""
-    key_file = tmp_path / "keys" / "secret.key"
-    write_private(key_file, OLD_SECRET + b"\n")
-    monkeypatch.delenv("SHIKAKU_SECRET_KEY")
-    monkeypatch.setenv("SHIKAKU_KEY_FILE", str(key_file))
-    keyed = build_context(db_url)
-    keyed.today = ctx.today
-    yield keyed
-    keyed.access_log.flush()
-    keyed.engine.dispose()
 
 
 def people(ctx, admin, n, cards=True):

@@ -6,16 +6,10 @@ import pytest
 
 from shikaku.adapters.rate_limit import TokenBuckets
 from tests.conftest import INSURER_NUMBER
+from tests.helpers import Clock
 
 QUERY = {"service_date": "2026-06-01", "method": "card_info", "insurer_number": INSURER_NUMBER,
          "symbol": "1", "number": "1", "branch": "00", "birth_date": "1980-05-10"}
-
-
-class Clock:
-    now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def facility(client, code: str) -> dict:

@@ -6,45 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import time
 from datetime import date
 
 import pytest
 
-from shikaku.service_layer import accounts, commands, dashboard, documents, members, myna
+from shikaku.service_layer import commands, dashboard, documents, members, myna
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import my_number, symbol
+from tests.helpers import my_number, sign_in_staff, symbol, wait_for
 
-PASSWORD = "web-test-password"
 TODAY = date(2026, 6, 1)  # ctx.today() of the tests
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
-
-
-def sign_in(client, ctx, role: str) -> str:
-    """Creates a staff user of the role, signs in through the form; returns the page's CSRF token."""
-    username = f"web-{role}"
-    accounts.add_user(ctx, Actor(Role.ADMIN, "test"), username, f"試験 {role}", Role(role), PASSWORD)
-    client.cookies.clear()
-    form = client.get("/staff/sign-in")
-    done = client.post("/staff/sign-in", data={"username": username, "password": PASSWORD,
-                                               "csrf_token": _csrf(form.text)}, follow_redirects=False)
-    assert done.status_code == 303
-    return _csrf(client.get("/staff/").text)
-
-
-def wait_for(client, page: str) -> str:
-    """Polls a page's progress block as htmx does until the work stops moving (status 286)."""
-    for _ in range(200):
-        block = client.get(f"{page}/progress")
-        if block.status_code == 286:
-            return block.text
-        assert block.status_code == 200
-        time.sleep(0.05)
-    raise AssertionError("the work did not finish")
 
 
 # ----------------------------------------------------------------------------- a small registry
@@ -139,7 +109,7 @@ def test_dashboard_figures_on_a_known_registry(ctx, admin, registry):
 
 
 def test_dashboard_page_draws_the_charts(client, ctx, registry):
-    sign_in(client, ctx, "clerk")
+    sign_in_staff(client, ctx, "clerk")
     html = client.get("/staff/dashboard").text
     assert html.count('role="img"') == 3
     assert "マイナ保険証の利用登録率（月末時点）" in html and "<title id=\"chart-rate-title\">" in html
@@ -150,7 +120,7 @@ def test_dashboard_page_draws_the_charts(client, ctx, registry):
 
 
 def test_ex_officio_run_from_the_form_with_print_file_and_manifest(client, ctx, registry):
-    token = sign_in(client, ctx, "supervisor")
+    token = sign_in_staff(client, ctx, "supervisor")
     started = client.post("/staff/runs", data={"csrf_token": token, "kind": "ex_officio",
                                                "run_on": "2026-06-01", "cohort": "legacy_holders"},
                           follow_redirects=False)
@@ -174,7 +144,7 @@ def test_ex_officio_run_from_the_form_with_print_file_and_manifest(client, ctx, 
 
 
 def test_a_dry_run_stores_nothing_and_a_second_start_resumes_the_same_run(client, ctx, registry):
-    token = sign_in(client, ctx, "admin")
+    token = sign_in_staff(client, ctx, "admin")
     form = {"csrf_token": token, "kind": "ex_officio", "run_on": "2026-06-01", "cohort": "all_without_myna",
             "dry_run": "on"}
     run_id = client.post("/staff/runs", data=form, follow_redirects=False).headers["location"].rsplit("/", 1)[1]
@@ -185,7 +155,7 @@ def test_a_dry_run_stores_nothing_and_a_second_start_resumes_the_same_run(client
 
 
 def test_a_refused_run_keeps_what_was_typed(client, ctx):
-    token = sign_in(client, ctx, "supervisor")
+    token = sign_in_staff(client, ctx, "supervisor")
     refused = client.post("/staff/runs", data={"csrf_token": token, "kind": "renewal", "run_on": "2026-06-01",
                                                "cycle_end": "2029-11-30"})
     assert refused.status_code == 422
@@ -194,7 +164,7 @@ def test_a_refused_run_keeps_what_was_typed(client, ctx):
 
 
 def test_audit_log_newest_first_filtered_by_target_and_action(client, ctx, registry):
-    sign_in(client, ctx, "auditor")
+    sign_in_staff(client, ctx, "auditor")
     html = client.get("/staff/audit").text
     assert "<th scope=\"col\">操作</th>" in html and "資格喪失の登録" in html
     found = client.get(f"/staff/audit?target={registry['C']}&action=member.disqualify").text
@@ -204,7 +174,7 @@ def test_audit_log_newest_first_filtered_by_target_and_action(client, ctx, regis
 
 
 def test_auditor_sees_no_write_forms(client, ctx):
-    sign_in(client, ctx, "auditor")
+    sign_in_staff(client, ctx, "auditor")
     for path in ("/staff/", "/staff/dashboard", "/staff/audit"):
         html = client.get(path).text
         assert 'method="post"' not in html.replace('class="signout" method="post"', ""), path
@@ -215,7 +185,7 @@ def test_auditor_sees_no_write_forms(client, ctx):
     ("clerk", "/staff/runs"), ("auditor", "/staff/runs"), ("clerk", "/staff/audit"),
     ("supervisor", "/staff/audit")])
 def test_roles_are_refused_with_the_japanese_page(client, ctx, role, path):
-    sign_in(client, ctx, role)
+    sign_in_staff(client, ctx, role)
     refused = client.get(path)
     assert refused.status_code == 403 and "この操作を行う権限がありません" in refused.text
 
@@ -224,14 +194,14 @@ def test_clerk_cannot_start_a_run_nor_download_its_files(client, ctx, admin):
     from shikaku.service_layer import runs
 
     run_id = runs.ex_officio(ctx, admin, commands.CertificateRun(run_on="2026-06-01", dry_run=True))["id"]
-    token = sign_in(client, ctx, "clerk")
+    token = sign_in_staff(client, ctx, "clerk")
     assert client.post("/staff/runs", data={"csrf_token": token, "kind": "ex_officio"}).status_code == 403
     for path in (f"/staff/runs/{run_id}", f"/staff/runs/{run_id}/print-file", f"/staff/runs/{run_id}/manifest"):
         assert client.get(path).status_code == 403
 
 
 def test_import_upload_reports_errors_to_the_uploader_only(client, ctx):
-    token = sign_in(client, ctx, "clerk")
+    token = sign_in_staff(client, ctx, "clerk")
     content = ("届出種別,記号,氏名,氏名カナ,生年月日,性別,資格取得日,標準報酬月額\r\n"
                "資格取得,9300,取込 花子,トリコミ ハナコ,1990-02-30,女,2026-04-01,300000\r\n").encode("cp932")
     started = client.post("/staff/imports", data={"csrf_token": token, "dry_run": "on"},
@@ -243,5 +213,5 @@ def test_import_upload_reports_errors_to_the_uploader_only(client, ctx):
     assert '<td data-label="項目">生年月日</td>' in block and "日付が正しくありません" in block
     assert client.post("/staff/imports", data={"csrf_token": token}).status_code == 422  # no file
 
-    sign_in(client, ctx, "supervisor")
+    sign_in_staff(client, ctx, "supervisor")
     assert client.get(job).status_code == 404  # someone else's upload

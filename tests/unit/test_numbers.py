@@ -7,8 +7,10 @@ from stdnum import luhn
 
 from shikaku.domain.errors import DomainError
 from shikaku.domain.numbers import (
+    looks_like_my_number,
     luhn_check_digit,
     mask_my_number,
+    masked_if_my_number,
     normalize_digits,
     normalize_kana,
     validate_digits,
@@ -121,6 +123,15 @@ def test_r_num_2_my_number_refused_without_echoing_it(text):
 
 def test_r_num_2_mask_my_number():
     assert mask_my_number("123456789018") == "********9018"
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("123456789018", "********9018"), ("1234 5678 9018", "********9018"), ("１２３４-５６７８-９０１９", "********9019"),
+    ("12345678901", "12345678901"), ("1234567890123", "1234567890123"), ("LEAKCARD0001", "LEAKCARD0001"),
+    ("", "")])
+def test_d_80_a_value_shaped_like_a_my_number_is_masked(typed, shown):
+    assert looks_like_my_number(typed) is (shown != typed)
+    assert masked_if_my_number(typed) == shown
 
 
 def test_r_num_3_facility_code():

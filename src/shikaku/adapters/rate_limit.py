@@ -1,8 +1,11 @@
-"""Per-key token buckets in process memory: the facility rate limit (issue 7, item 3).
+"""Per-key token buckets in process memory (issue 7, item 3): the facility rate limit and the
+sign-in limit per client address.
 
-Configured by `SHIKAKU_FACILITY_RATE` (requests per second per facility and server process;
-0 or `off` disables it; default 200) and `SHIKAKU_FACILITY_BURST` (default twice the rate).
-Each worker process keeps its own buckets, so `--workers N` allows up to N times the rate."""
+Facilities: `SHIKAKU_FACILITY_RATE` (requests per second per facility and server process; 0 or
+`off` disables it; default 200) and `SHIKAKU_FACILITY_BURST` (default twice the rate). Sign-ins:
+`SHIKAKU_SIGN_IN_RATE` (failed sign-ins per minute per client address; default 10) and
+`SHIKAKU_SIGN_IN_BURST` (default twice the rate). Each worker process keeps its own buckets, so
+`--workers N` allows up to N times the rate."""
 from __future__ import annotations
 
 import math
@@ -11,6 +14,9 @@ import time
 
 RATE_ENV, BURST_ENV = "SHIKAKU_FACILITY_RATE", "SHIKAKU_FACILITY_BURST"
 DEFAULT_RATE = 200.0
+SIGN_IN_RATE_ENV, SIGN_IN_BURST_ENV = "SHIKAKU_SIGN_IN_RATE", "SHIKAKU_SIGN_IN_BURST"
+DEFAULT_SIGN_IN_RATE = 10.0  # per minute
+MAX_KEYS = 100_000  # buckets kept before the full ones are forgotten (client addresses are many)
 
 
 class TokenBuckets:
@@ -18,25 +24,55 @@ class TokenBuckets:
     takes one. A few float operations per call: cheap enough for the verification hot path
     (lock-free: concurrent threads may at worst let a request or two more through)."""
 
-    def __init__(self, rate: float, burst: float | None = None, clock=time.monotonic):
-        self.rate, self.burst, self._clock = rate, burst or 2 * rate, clock
+    def __init__(self, rate: float, burst: float | None = None, clock=time.monotonic,
+                 max_keys: int = MAX_KEYS):
+        self.rate, self.burst, self._clock, self.max_keys = rate, burst or 2 * rate, clock, max_keys
         self.retry_after = math.ceil(1 / rate) if rate > 0 else 0  # seconds until a token is back
         self._buckets: dict[str, list[float]] = {}  # key → [tokens, last refill]
+        self._sweep_at = max_keys
 
     @classmethod
-    def from_env(cls) -> TokenBuckets:
-        raw = os.environ.get(RATE_ENV, "").strip().lower()
-        rate = 0.0 if raw == "off" else float(raw or DEFAULT_RATE)
-        return cls(rate, float(os.environ.get(BURST_ENV) or 0) or None)
+    def from_env(cls, rate_env: str = RATE_ENV, burst_env: str = BURST_ENV,
+                 default: float = DEFAULT_RATE, period: float = 1.0) -> TokenBuckets:
+        """Rate and burst from the environment, the rate counted per `period` seconds."""
+        raw = os.environ.get(rate_env, "").strip().lower()
+        rate = 0.0 if raw == "off" else float(raw or default)
+        burst = float(os.environ.get(burst_env) or 0) or 2 * rate
+        return cls(rate / period, burst)
+
+    @classmethod
+    def for_sign_in(cls) -> TokenBuckets:
+        return cls.from_env(SIGN_IN_RATE_ENV, SIGN_IN_BURST_ENV, DEFAULT_SIGN_IN_RATE, 60.0)
 
     def allow(self, key: str) -> bool:
+        """Takes a token if one is left."""
         if self.rate <= 0:
             return True
+        bucket = self._refilled(key)
+        if bucket[0] < 1:
+            return False
+        bucket[0] -= 1
+        return True
+
+    def exhausted(self, key: str) -> bool:
+        """Whether `allow` would refuse now; takes nothing (a refusal is counted afterwards)."""
+        return self.rate > 0 and self._refilled(key)[0] < 1
+
+    def _refilled(self, key: str) -> list[float]:
         now = self._clock()
         bucket = self._buckets.get(key)
         if bucket is None:
+            if len(self._buckets) >= self._sweep_at:
+                self._forget_full(now)
             bucket = self._buckets[key] = [self.burst, now]
-        tokens = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
-        bucket[1] = now
-        bucket[0] = tokens - 1 if tokens >= 1 else tokens
-        return tokens >= 1
+        else:
+            bucket[0] = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+            bucket[1] = now
+        return bucket
+
+    def _forget_full(self, now: float) -> None:
+        """Drops the buckets that have refilled (a new one starts full): memory stays bounded by
+        the keys active lately, and the next sweep waits until their number has doubled."""
+        self._buckets = {key: bucket for key, bucket in self._buckets.items()
+                         if bucket[0] + (now - bucket[1]) * self.rate < self.burst}
+        self._sweep_at = max(self.max_keys, 2 * len(self._buckets))

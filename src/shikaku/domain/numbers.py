@@ -81,6 +81,18 @@ def mask_my_number(clear: str) -> str:
     return "*" * 8 + clear[-4:]
 
 
+def looks_like_my_number(text: str) -> bool:
+    """Whether a value typed where no 個人番号 belongs has its shape (12 digits, however typed):
+    it is then never shown back nor recorded in clear (D-80)."""
+    digits = normalize_digits(text)
+    return len(digits) == 12 and digits.isascii() and digits.isdigit()
+
+
+def masked_if_my_number(text: str) -> str:
+    """`text`, or its mask when it looks like a 個人番号 (D-80)."""
+    return mask_my_number(normalize_digits(text)) if looks_like_my_number(text) else text
+
+
 def validate_digits(text: str, field: str, min_len: int = 1, max_len: int = 8) -> str:
     """記号・番号などの数字項目: normalised digits of length min_len..max_len (R-NUM-4)."""
     return _digits(text, field, "invalid_digits", _FIELD_LABELS.get(field, field), min_len, max_len)

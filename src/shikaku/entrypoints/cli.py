@@ -6,7 +6,7 @@ import sys
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -59,20 +59,35 @@ def init(db: Db = None,
 
 
 def run_server(db_url: str, host: str, port: int, workers: int) -> None:
-    import uvicorn
-
     ctx = build_context(db_url)
     try:
         society.check_key(ctx)
     except DomainError as exc:
         _fail(exc)
     if workers > 1:
-        os.environ[DB_ENV] = db_url
-        uvicorn.run("shikaku.entrypoints.api.asgi:app", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", access_log=False)
-        return
+        ctx.engine.dispose()
+        _supervise(db_url, host, port, workers)
+    import uvicorn
+
     from .api.app import create_server
     uvicorn.run(create_server(ctx), host=host, port=port, log_level="warning", access_log=False)
+
+
+WORKER_HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s kills workers still importing on a busy machine
+
+
+def _supervise(db_url: str, host: str, port: int, workers: int) -> NoReturn:
+    """Replaces this process by uvicorn's supervisor of `workers` processes. The supervisor
+    only starts and watches the workers (each builds the application from the environment), so
+    a fresh interpreter without the application's modules keeps it about 60 MB smaller; the
+    process id stays, so signals reach the supervisor as before."""
+    os.environ[DB_ENV] = db_url
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "--factory", "shikaku.entrypoints.api.asgi:app",
+                              "--host", host, "--port", str(port), "--workers", str(workers),
+                              "--log-level", "warning", "--no-access-log",
+                              "--timeout-worker-healthcheck", str(WORKER_HEALTHCHECK_SECONDS)])
 
 
 @app.command()
@@ -88,14 +103,46 @@ def token_add(role: Annotated[Role, typer.Option(help="admin, supervisor, clerk,
               subject: Annotated[str, typer.Option(help="利用者名・医療機関コード")], db: Db = None):
     """API トークンを発行します (表示は一度だけ)."""
     ctx = build_context(database_url(db))
-    console.print(society.issue_token(ctx, CLI_ACTOR, role, subject))
+    try:
+        issued = society.issue_token(ctx, CLI_ACTOR, role, subject)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(issued["token"])  # alone on stdout, for scripts
+    err.print(f"トークン ID {issued['id']} (失効: shikaku token revoke --id {issued['id']})")
+
+
+@token_app.command("list")
+def token_list(db: Db = None,
+               limit: Annotated[int, typer.Option(min=1, help="表示する件数 (新しい順)")] = 100):
+    """発行済みの API トークンを一覧します (トークンそのものは表示されません)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..service_layer.context import JAPAN, as_utc
+
+    items, total = society.list_tokens(build_context(database_url(db)), CLI_ACTOR, limit)
+    table = Table("ID", "種別", "対象", "発行日時", "失効日時", caption=f"{total}件 (新しい順)")
+    for item in items:
+        table.add_row(str(item["id"]), item["role"], escape(item["subject"]),
+                      *(f"{as_utc(moment).astimezone(JAPAN):%Y-%m-%d %H:%M}" if moment else ""
+                        for moment in (item["created_at"], item["revoked_at"])))
+    console.print(table)
 
 
 @token_app.command("revoke")
-def token_revoke(token: Annotated[str, typer.Argument(help="失効させるトークン")], db: Db = None):
+def token_revoke(token: Annotated[Optional[str], typer.Argument(help="失効させるトークン")] = None,
+                 token_id: Annotated[Optional[int], typer.Option("--id", help="トークン ID (token list)")] = None,
+                 db: Db = None):
     """API トークンを失効させます (すべてのプロセスで数秒以内に無効になります)."""
+    if (token is None) == (token_id is None):
+        err.print("[red]エラー[/red]: トークンか --id のどちらか一方を指定してください")
+        raise typer.Exit(2)
+    ctx = build_context(database_url(db))
     try:
-        society.revoke_token(build_context(database_url(db)), CLI_ACTOR, token)
+        if token is not None:
+            society.revoke_token(ctx, CLI_ACTOR, token)
+        else:
+            society.revoke_token_id(ctx, CLI_ACTOR, str(token_id))
     except DomainError as exc:
         _fail(exc)
     console.print("トークンを失効させました")
@@ -180,12 +227,12 @@ def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
     db_url = db or "sqlite:///var/demo.db"
     ctx = initialise(db_url, DEMO_INSURER_NUMBER, DEMO_INSURER_NAME)
     summary = generate(ctx, members=members, seed=seed, console=console)
-    tokens = {role.value: society.issue_token(ctx, CLI_ACTOR, role, f"demo-{role.value}")
+    tokens = {role.value: society.issue_token(ctx, CLI_ACTOR, role, f"demo-{role.value}")["token"]
               for role in (Role.ADMIN, Role.SUPERVISOR, Role.CLERK, Role.AUDITOR)}
     try:
         tokens["facility"] = society.add_facility(ctx, CLI_ACTOR, DEMO_FACILITY, "さくら内科クリニック")["token"]
     except DomainError:  # a second `make demo`: the clinic exists, give it a new token
-        tokens["facility"] = society.issue_token(ctx, CLI_ACTOR, Role.FACILITY, DEMO_FACILITY)
+        tokens["facility"] = society.issue_token(ctx, CLI_ACTOR, Role.FACILITY, DEMO_FACILITY)["token"]
     console.print(summary)
     console.print("\n[bold]サインイン用トークン[/bold] (Authorization: Bearer …)")
     for role, token in tokens.items():

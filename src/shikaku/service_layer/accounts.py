@@ -2,9 +2,11 @@
 card's id and PIN), and the sessions their browsers hold."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -16,8 +18,9 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from ..adapters.db.schema import myna_cards, users, web_sessions
 from ..domain.errors import DomainError
+from ..domain.numbers import masked_if_my_number
 from .auth import STAFF, Actor, Permission, Role, authorize
-from .context import Context, audit
+from .context import Context, as_utc, audit
 
 STAFF_MAX_FAILURES = 5  # then the account is locked for STAFF_LOCK
 STAFF_LOCK = timedelta(minutes=15)
@@ -26,9 +29,10 @@ STAFF_SESSION = timedelta(hours=9)  # a working day
 MEMBER_SESSION = timedelta(minutes=30)
 MIN_PASSWORD = 10
 
-_hasher = PasswordHasher()
-# A hash to verify against when the user does not exist, so that timing does not tell.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+_hasher = PasswordHasher()  # RFC 9106's low-memory profile: 64 MiB and 3 passes per hash
+# Each hash or check holds its 64 MiB while it runs: two at a time per process, so that a burst
+# of sign-ins waits its turn instead of taking the server's memory.
+_hashing = threading.BoundedSemaphore(2)
 
 SIGN_IN_REFUSED = DomainError("sign_in_failed", "利用者IDまたはパスワードが正しくありません", status=401)
 
@@ -37,16 +41,24 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
+def _hash(secret: str) -> str:
+    with _hashing:
+        return _hasher.hash(secret)
 
 
 def _verified(hashed: str, secret: str) -> bool:
     try:
-        return _hasher.verify(hashed, secret)
+        with _hashing:
+            return _hasher.verify(hashed, secret)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check against when the user does not exist, so that timing does not tell; made
+    on first use (a worker that only answers verifications never needs its 64 MiB)."""
+    return _hash(secrets.token_hex(8))
 
 
 def validate_username(username: str) -> str:
@@ -70,7 +82,7 @@ def validate_pin(pin: str) -> str:
 
 
 def hash_pin(pin: str) -> str:
-    return _hasher.hash(validate_pin(pin))
+    return _hash(validate_pin(pin))
 
 
 def add_user(ctx: Context, actor: Actor, username: str, display_name: str, role: Role,
@@ -84,7 +96,7 @@ def add_user(ctx: Context, actor: Actor, username: str, display_name: str, role:
         if conn.execute(select(users.c.id).where(users.c.username == username)).first():
             raise DomainError("user_exists", "この利用者IDは登録済みです", "username", status=409)
         conn.execute(insert(users).values(username=username, display_name=display_name or username,
-                                          role=role.value, password_hash=_hasher.hash(password),
+                                          role=role.value, password_hash=_hash(password),
                                           created_at=_now()))
         audit(conn, actor, "user.add", username, role=role.value)
     return {"username": username, "display_name": display_name or username, "role": role.value}
@@ -131,11 +143,12 @@ def sign_in_staff(ctx: Context, username: str, password: str, remote: str | None
         row = conn.execute(select(users).where(users.c.username == username)
                            .with_for_update()).first()
         if row is None or row.disabled_at is not None:
-            _verified(_DUMMY_HASH, password)
-            audit(conn, Actor(Role.CLERK, username[:64] or "-", remote), "sign_in.refused", None)
+            _verified(_dummy_hash(), password)
+            typed = masked_if_my_number(username)[:64] or "-"  # D-80
+            audit(conn, Actor(Role.CLERK, typed, remote), "sign_in.refused", None)
             raise SIGN_IN_REFUSED
         who = Actor(Role(row.role), row.username, remote)
-        locked_until = _aware(row.locked_until)
+        locked_until = as_utc(row.locked_until)
         if locked_until and locked_until > _now():
             audit(conn, who, "sign_in.locked", row.username)
             raise _locked_out(locked_until)
@@ -166,9 +179,10 @@ def sign_in_member(ctx: Context, card_id: str, pin: str, remote: str | None) -> 
     with _keeping_refusals(ctx) as conn:
         card = conn.execute(select(myna_cards).where(myna_cards.c.card_id == card_id)
                             .with_for_update()).first()
-        who = Actor(Role.MEMBER, card_id[:32] or "-", remote)
+        # A member may type the 個人番号 printed on the card for its id: never audited in clear (D-80).
+        who = Actor(Role.MEMBER, masked_if_my_number(card_id)[:32] or "-", remote)
         if card is None or card.pin_hash is None:
-            _verified(_DUMMY_HASH, pin)
+            _verified(_dummy_hash(), pin)
             audit(conn, who, "portal.sign_in.refused", None)
             raise _wrong_pin(None)
         if card.pin_failures >= PIN_MAX_FAILURES:
@@ -227,7 +241,7 @@ def session(ctx: Context, token: str | None, remote: str | None) -> WebSession |
     with ctx.reading() as conn:
         row = conn.execute(select(web_sessions).where(
             web_sessions.c.token_hash == _token_hash(token))).first()
-        if row is None or _aware(row.expires_at) <= _now():
+        if row is None or as_utc(row.expires_at) <= _now():
             return None
         name = ""
         if row.role != Role.MEMBER.value:

@@ -26,6 +26,7 @@ STAFF_WRITERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CLERK})
 class Permission(StrEnum):
     SOCIETY_READ = "society.read"
     FACILITIES_WRITE = "facilities.write"
+    TOKENS_READ = "tokens.read"
     TOKENS_WRITE = "tokens.write"
     USERS_WRITE = "users.write"  # staff accounts of the web UI
     MEMBERS_READ = "members.read"
@@ -45,6 +46,7 @@ class Permission(StrEnum):
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.SOCIETY_READ: STAFF | {Role.FACILITY},
     Permission.FACILITIES_WRITE: frozenset({Role.ADMIN}),
+    Permission.TOKENS_READ: frozenset({Role.ADMIN}),
     Permission.TOKENS_WRITE: frozenset({Role.ADMIN}),
     Permission.USERS_WRITE: frozenset({Role.ADMIN}),
     Permission.MEMBERS_READ: STAFF,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from ..domain.certificates import CertificateReason, NoticeReason
 from ..domain.reception import Presented
 from ..domain.registry import LossReason, Relationship
+from .auth import Role
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Digits = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
@@ -19,6 +20,26 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class TokenIssue(Command):
+    """An API bearer token for a role; the subject is a user's name or a 医療機関コード."""
+
+    role: Role
+    subject: str = Field(min_length=1, max_length=100)
+
+
+class FacilityRegistration(Command):
+    """医療機関等の登録 (with its first token)."""
+
+    code: str = Field(max_length=20)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TokenRevocation(Command):
+    """A token revoked by whoever holds it (RFC 7009)."""
+
+    token: str = Field(max_length=200)
 
 
 class Enrolment(Command):

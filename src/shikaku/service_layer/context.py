@@ -33,6 +33,11 @@ def today_in_japan() -> date:
     return datetime.now(JAPAN).date()
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored moment as an aware datetime: SQLite hands it back naive; it was stored in UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
+
+
 @dataclass
 class Context:
     """The society's services share one of these per process."""
@@ -45,6 +50,7 @@ class Context:
     signer: CardSigner | None = None  # signs the QR codes of printed cards
     insurer: dict | None = None  # cached by service_layer.society.insurer_record
     facility_limit: TokenBuckets = field(default_factory=TokenBuckets.from_env)  # per facility
+    sign_in_limit: TokenBuckets = field(default_factory=TokenBuckets.for_sign_in)  # per client address
     access_log: AccessLogWriter = field(init=False)
     published: PublishedView = field(init=False)
 

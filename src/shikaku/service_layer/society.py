@@ -8,13 +8,14 @@ import secrets
 import time
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
+from ..adapters.db import repository as repo
 from ..adapters.db.schema import api_tokens, facilities, society
 from ..domain.errors import DomainError
 from ..domain.numbers import validate_facility_code, validate_insurer_number
 from .auth import Actor, Permission, Role, authorize
-from .context import Context, audit
+from .context import Context, as_utc, audit
 
 ADMIN_TOKEN_ENV = "SHIKAKU_ADMIN_TOKEN"
 
@@ -63,7 +64,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(ctx: Context, actor: Actor, role: Role, subject: str) -> str:
+def issue_token(ctx: Context, actor: Actor, role: Role, subject: str) -> dict:
     """A new bearer token; only its hash is stored, the token is shown once."""
     authorize(actor, Permission.TOKENS_WRITE)
     token = secrets.token_urlsafe(32)
@@ -72,30 +73,79 @@ def issue_token(ctx: Context, actor: Actor, role: Role, subject: str) -> str:
                 select(facilities.c.code).where(facilities.c.code == subject)).first():
             raise DomainError("unknown_facility",
                               "医療機関のトークンは登録済みの医療機関コードに発行します", "subject")
-        _store_token(conn, token, role, subject)
-        audit(conn, actor, "token.issue", subject, role=role.value)
-    return token
+        token_id = _store_token(conn, token, role, subject)
+        audit(conn, actor, "token.issue", subject, role=role.value, token_id=token_id)
+    return {"id": token_id, "role": role.value, "subject": subject, "token": token}
 
 
-def _store_token(conn, token: str, role: Role, subject: str) -> None:
-    conn.execute(insert(api_tokens).values(token_hash=_token_hash(token), role=role.value,
-                                           subject=subject, created_at=datetime.now(timezone.utc)))
+def _store_token(conn, token: str, role: Role, subject: str) -> int:
+    return conn.execute(insert(api_tokens).values(
+        token_hash=_token_hash(token), role=role.value, subject=subject,
+        created_at=datetime.now(timezone.utc)).returning(api_tokens.c.id)).scalar_one()
+
+
+def list_tokens(ctx: Context, actor: Actor, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
+    """The stored tokens, newest first: never a token or its hash (`SHIKAKU_ADMIN_TOKEN` is
+    configuration, not stored)."""
+    authorize(actor, Permission.TOKENS_READ)
+    query = select(api_tokens.c.id, api_tokens.c.role, api_tokens.c.subject, api_tokens.c.created_at,
+                   api_tokens.c.revoked_at)
+    with ctx.reading() as conn:
+        total = repo.count(conn, query)
+        rows = conn.execute(query.order_by(api_tokens.c.id.desc()).limit(limit).offset(offset))
+        return [{**row._mapping, "created_at": as_utc(row.created_at), "revoked_at": as_utc(row.revoked_at)}
+                for row in rows], total
 
 
 def revoke_token(ctx: Context, actor: Actor, token: str) -> None:
+    """Revokes a token given in full (the CLI)."""
+    _revoke_by_admin(ctx, actor, api_tokens.c.token_hash == _token_hash(token))
+
+
+def revoke_token_id(ctx: Context, actor: Actor, token_id: str) -> None:
+    """Revokes a token by its id (the list's), without knowing the token."""
+    _revoke_by_admin(ctx, actor, api_tokens.c.id == repo.parse_id(token_id))
+
+
+def _revoke_by_admin(ctx: Context, actor: Actor, which) -> None:
     authorize(actor, Permission.TOKENS_WRITE)
     with ctx.writing() as conn:
-        _token_cache.pop(_token_hash(token), None)
-        done = conn.execute(update(api_tokens).where(api_tokens.c.token_hash == _token_hash(token),
-                                                      api_tokens.c.revoked_at.is_(None))
-                            .values(revoked_at=datetime.now(timezone.utc))).rowcount
-        if not done:
-            raise DomainError("token_not_found", "有効なトークンが見つかりません", status=404)
-        audit(conn, actor, "token.revoke", None)
+        revoked = _revoke(conn, which)
+        if revoked is None:
+            if conn.execute(select(api_tokens.c.id).where(which)).first():
+                raise DomainError("token_already_revoked", "このトークンは失効済みです", status=409)
+            raise DomainError("token_not_found", "該当するトークンが見つかりません", status=404)
+        audit(conn, actor, "token.revoke", str(revoked.id), role=revoked.role)
+    _token_cache.pop(revoked.token_hash, None)
+
+
+def revoke_own_token(ctx: Context, token: str, remote: str | None) -> None:
+    """Whoever holds a token may revoke it (RFC 7009), e.g. a clinic whose token leaked. Silent
+    whether or not it existed, so that the answer tells nothing; audited as its holder."""
+    live = (api_tokens.c.token_hash == _token_hash(token), api_tokens.c.revoked_at.is_(None))
+    with ctx.reading() as conn:  # anyone may call this: a made-up token costs no write lock
+        if conn.execute(select(api_tokens.c.id).where(*live)).first() is None:
+            return
+    with ctx.writing() as conn:
+        revoked = _revoke(conn, api_tokens.c.token_hash == _token_hash(token))
+        if revoked is not None:
+            audit(conn, Actor(Role(revoked.role), revoked.subject, remote), "token.revoke.self",
+                  str(revoked.id))
+    _token_cache.pop(_token_hash(token), None)
+
+
+def _revoke(conn: Connection, which):
+    """Marks the live token `which` revoked: its row (id, role, subject, token_hash), or None."""
+    return conn.execute(update(api_tokens).where(which, api_tokens.c.revoked_at.is_(None))
+                        .values(revoked_at=datetime.now(timezone.utc))
+                        .returning(api_tokens.c.id, api_tokens.c.role, api_tokens.c.subject,
+                                   api_tokens.c.token_hash)).first()
 
 
 # Verified tokens are remembered this long, so that a verification costs no token query; a
-# revocation takes effect at once in the revoking process and within this time in the others.
+# revocation takes effect at once in the revoking process (its entry is dropped after the commit,
+# so that a request reading the row while the revocation is written does not keep it) and within
+# this time in the others.
 TOKEN_CACHE_SECONDS = 5.0
 _token_cache: dict[str, tuple[float, Role, str]] = {}
 
@@ -129,6 +179,6 @@ def add_facility(ctx: Context, actor: Actor, code: str, name: str) -> dict:
         if conn.execute(select(facilities.c.code).where(facilities.c.code == code)).first():
             raise DomainError("facility_exists", "この医療機関コードは登録済みです", "code", status=409)
         conn.execute(insert(facilities).values(code=code, name=name))
-        _store_token(conn, token, Role.FACILITY, code)
-        audit(conn, actor, "facility.add", code, name=name)
-    return {"code": code, "name": name, "token": token}
+        token_id = _store_token(conn, token, Role.FACILITY, code)
+        audit(conn, actor, "facility.add", code, name=name, token_id=token_id)
+    return {"code": code, "name": name, "token": token, "token_id": token_id}

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -45,6 +43,10 @@ def make_engine(url: str) -> Engine:
 def migrate(engine: Engine, vault: Keyring) -> None:
     """Creates or upgrades the schema to the latest migration (safe to run again). `vault` (the
     keyring) keys the audit chain."""
+    # Imported here: Alembic costs a server worker, which never migrates, about 28 MB.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:

@@ -2,7 +2,7 @@
 
 import io
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import orjson
@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from starlette.exceptions import HTTPException
 
+from ...adapters.db.repository import MAX_ID
 from ...service_layer import (
     audit_trail,
     commands,
@@ -42,16 +43,6 @@ class FastJSON(JSONResponse):
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class FacilityIn(Body):
-    code: str = Field(max_length=20)
-    name: str = Field(min_length=1, max_length=200)
-
-
-class TokenIn(Body):
-    role: Role
-    subject: str = Field(min_length=1, max_length=100)
 
 
 class CardIn(Body):
@@ -120,6 +111,21 @@ class MemberPage(BaseModel):
     total: int
 
 
+class TokenView(BaseModel):
+    """A stored token as listed: never the token or its hash."""
+
+    id: int
+    role: Role
+    subject: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenPage(BaseModel):
+    items: list[TokenView]
+    total: int
+
+
 def _pdf(content: bytes, filename: str) -> Response:
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
@@ -148,6 +154,8 @@ def create_app(ctx: Context) -> FastAPI:
         return found
 
     Who = Annotated[Actor, Depends(actor)]
+    # Within BIGINT: SQLite's driver answers a larger offset with OverflowError (a 500).
+    Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
     AsOf = Annotated[date | None, Query(description="この日現在 (既定: 今日)")]
     api = APIRouter(prefix="/api/v1")
 
@@ -160,13 +168,30 @@ def create_app(ctx: Context) -> FastAPI:
         return society.insurer(ctx, who)
 
     @api.post("/facilities", status_code=201, tags=["facilities"])
-    def add_facility(body: FacilityIn, who: Who) -> dict:
+    def add_facility(body: commands.FacilityRegistration, who: Who) -> dict:
         return society.add_facility(ctx, who, body.code, body.name)
 
     @api.post("/tokens", status_code=201, tags=["society"])
-    def issue_token(body: TokenIn, who: Who) -> dict:
-        return {"role": body.role, "subject": body.subject,
-                "token": society.issue_token(ctx, who, body.role, body.subject)}
+    def issue_token(body: commands.TokenIssue, who: Who) -> dict:
+        return society.issue_token(ctx, who, body.role, body.subject)
+
+    @api.get("/tokens", tags=["society"])
+    def list_tokens(who: Who, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                    offset: Offset = 0) -> TokenPage:
+        items, total = society.list_tokens(ctx, who, limit, offset)
+        return TokenPage(items=items, total=total)
+
+    @api.delete("/tokens/{token_id}", status_code=204, tags=["society"], response_class=Response)
+    def revoke_token(token_id: str, who: Who) -> Response:
+        society.revoke_token_id(ctx, who, token_id)
+        return Response(status_code=204)
+
+    @api.post("/tokens/revoke", tags=["society"], summary="トークンの失効 (保有者による, RFC 7009)",
+              description="送られたトークンを失効させます。認証は不要です (トークンを持つことが権限です)。"
+                          "存在しないトークンでも同じく 200 を返します。")
+    def revoke_own_token(body: commands.TokenRevocation, request: Request) -> dict:
+        society.revoke_own_token(ctx, body.token, request.client.host if request.client else None)
+        return {}
 
     @api.post("/members", status_code=201, tags=["members"])
     def enrol(body: commands.Enrolment, who: Who) -> members.MemberView:
@@ -175,7 +200,7 @@ def create_app(ctx: Context) -> FastAPI:
     @api.get("/members", tags=["members"])
     def list_members(who: Who, as_of: AsOf = None, symbol: Annotated[str | None, Query(max_length=16)] = None,
                      limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> MemberPage:
+                     offset: Offset = 0) -> MemberPage:
         items, total = members.list_members(ctx, who, symbol=symbol, limit=limit, offset=offset,
                                             as_of=as_of)
         return MemberPage(items=items, total=total)
@@ -216,7 +241,7 @@ def create_app(ctx: Context) -> FastAPI:
 
     @api.get("/members/{member_id}/access-log", tags=["members"])
     def access_log(member_id: str, who: Who, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                   offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                   offset: Offset = 0) -> dict:
         items, total = verification.access_history(ctx, who, member_id, limit, offset)
         return {"items": items, "total": total}
 
@@ -326,7 +351,7 @@ def create_app(ctx: Context) -> FastAPI:
     @api.get("/audit-log", tags=["audit"])
     def audit_log(who: Who, target: Annotated[str | None, Query(max_length=100)] = None,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                  offset: Offset = 0) -> dict:
         items, total = audit_trail.read(ctx, who, target=target, limit=limit, offset=offset)
         return {"items": items, "total": total}
 

@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ...service_layer.context import Context
 from ..api import problems
-from . import audit, common, dashboard, imports, members, portal, runs, staff
+from . import audit, common, dashboard, imports, members, portal, runs, staff, tokens
 
 _ERROR_TITLES = {401: "ログインが必要です", 403: "権限がありません", 404: "ページが見つかりません",
                  423: "ロックされています"}
@@ -47,4 +47,5 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(dashboard.router)
     app.include_router(audit.router)
     app.include_router(imports.router)
+    app.include_router(tokens.router)
     app.include_router(portal.router)

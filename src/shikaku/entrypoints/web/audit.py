@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ...service_layer import audit_trail
-from .common import ROLE, Staff, page
+from .common import ROLE, Staff, page, page_number
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -23,7 +23,8 @@ ACTIONS = {
     "portal.sign_in.failed": "加入者ログイン失敗", "portal.sign_in.locked": "加入者ログイン（暗証番号ロック中）",
     "portal.sign_in.refused": "加入者ログイン拒否",
     "user.add": "職員の登録", "user.unlock": "職員のロック解除", "token.issue": "トークンの発行",
-    "token.revoke": "トークンの失効", "facility.add": "医療機関等の登録",
+    "token.revoke": "トークンの失効", "token.revoke.self": "トークンの失効（保有者による）",
+    "facility.add": "医療機関等の登録",
     "member.enrol": "資格取得の登録", "member.amend": "変更の登録", "member.disqualify": "資格喪失の登録",
     "member.my_number": "個人番号の登録", "member.my_number.reveal": "個人番号の表示（復号）",
     "member.legacy_card": "健康保険証の登録",
@@ -50,7 +51,7 @@ DETAIL_KEYS = {
     "with_my_number": "個人番号あり", "fields": "変更項目", "failures": "連続失敗回数", "run_on": "処理日",
     "cohort": "対象", "dry_run": "試行", "note": "承認理由", "supersedes": "無効にした交付番号",
     "certificate_expires_on": "電子証明書の有効期限", "cancelled_on": "解除日", "category": "区分",
-    "disease": "疾病", "purpose": "目的", "file": "ファイル", "rows": "行数",
+    "disease": "疾病", "purpose": "目的", "file": "ファイル", "rows": "行数", "token_id": "トークンID",
 }
 
 
@@ -63,16 +64,12 @@ def readable(detail: Any) -> list[tuple[str, str]]:
             for key, value in detail.items()]
 
 
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 7 and 0 < int(raw) < 10**6 else 1
-
-
 @router.get("/audit")
 def audit_page(request: Request, session: Staff) -> Response:
     ctx, query = request.app.state.ctx, request.query_params
     target = query.get("target", "").strip()[:MAX_FILTER]
     action = query.get("action", "").strip()[:MAX_FILTER]
-    number = _page_number(query.get("page"))
+    number = page_number(query.get("page"))
     items, total = audit_trail.read(ctx, session.actor, target=target or None, action=action or None,
                                     limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     known = audit_trail.actions(ctx, session.actor)

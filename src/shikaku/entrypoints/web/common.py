@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Callable, TypeVar
 from urllib.parse import quote, unquote
@@ -16,11 +16,12 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 
 from ...domain.errors import DomainError
+from ...domain.numbers import looks_like_my_number
 from ...domain.wareki import format_wareki
 from ...service_layer import accounts
 from ...service_layer.accounts import WebSession
 from ...service_layer.auth import STAFF, Role
-from ...service_layer.context import JAPAN, Context
+from ...service_layer.context import JAPAN, Context, as_utc
 from ..api.problems import validation_problem
 from . import labels
 
@@ -43,7 +44,7 @@ def _wareki(value: date | None) -> str:
 
 def _japan_time(moment: datetime) -> datetime:
     """A stored moment (UTC; SQLite hands it back naive) in Japan time."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(JAPAN)
+    return as_utc(moment).astimezone(JAPAN)
 
 
 def _both(value: date | None) -> str:
@@ -174,6 +175,11 @@ def submit(request: Request, session: WebSession, values: dict[str, str], act: C
     return on_success(result)
 
 
+def page_number(raw: str | None) -> int:
+    """The `page` of a paged list: a small positive number, else the first page."""
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 7 and 0 < int(raw) < 10**6 else 1
+
+
 def remote(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -182,16 +188,31 @@ async def sign_in_post(request: Request, template: str, secret: str,
                        sign_in: Callable[[dict[str, str]], WebSession], home: str,
                        lifetime: timedelta, welcome: Callable[[WebSession], str | None]) -> Response:
     """The sign-in post of either side: a session cookie and the home page, or the form again
-    with the reason and without the `secret` field (a password or PIN is never sent back)."""
+    with the reason and without the `secret` field (a password or PIN is never sent back) nor
+    a value that looks like a 個人番号 (the number on the card typed for its id, D-80).
+    Failures are counted per client address (`Context.sign_in_limit`, D-78): past the limit,
+    429 before any password is checked."""
+    limit, client = request.app.state.ctx.sign_in_limit, remote(request) or "-"
+    if limit.exhausted(client):
+        return _too_many_sign_ins(request, limit.retry_after)
     values = await form_data(request)
     try:
         opened = sign_in(values)
     except DomainError as exc:
-        values.pop(secret, None)
-        return page(request, template, status=exc.status, values=values, errors=errors_of(exc))
+        limit.allow(client)  # counts the failure
+        shown = {k: v for k, v in values.items() if k != secret and not looks_like_my_number(v)}
+        return page(request, template, status=exc.status, values=shown, errors=errors_of(exc))
     response = redirect(home, welcome(opened))
     response.set_cookie(SESSION_COOKIE, opened.token, httponly=True, samesite="strict",
                         secure=secure_cookies(request), max_age=int(lifetime.total_seconds()))
+    return response
+
+
+def _too_many_sign_ins(request: Request, retry_after: int) -> Response:
+    response = page(request, "error.html", status=429, code="rate_limited", title="しばらくお待ちください",
+                    detail="この接続元からのログインの失敗が続いたため、ログインを一時的に制限しています。"
+                           f"{retry_after}秒ほど待ってから、もう一度お試しください。")
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 
