@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import orjson
 import pytest
 from rich.console import Console
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from stdnum.jp import in_
 
@@ -291,3 +291,17 @@ def test_the_service_layer_keeps_working_after_the_load(demo):
         registered_on=date(2026, 5, 25)))
     assert (child.symbol, child.number, child.branch) == (SHOWCASE_SYMBOL, "1", "04")
     assert int(insured.id) > max(int(v.id) for v in page if v.id != insured.id and v.id != child.id)
+
+
+def test_postgresql_tables_are_vacuumed_after_the_load(demo):
+    """D-91: statistics and visibility maps are written by the load, not by the first readers."""
+    ctx, _ = demo
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's")
+    with ctx.reading() as conn:
+        rows = conn.execute(text(
+            "SELECT relname, last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+            "WHERE relname IN ('members', 'registrations', 'family_snapshots', 'myna_cards', "
+            "'legacy_cards', 'symbols')")).all()
+    assert sorted(rows) == [(name, True, True) for name in sorted(
+        ("members", "registrations", "family_snapshots", "myna_cards", "legacy_cards", "symbols"))]

@@ -40,7 +40,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, Engine, func, select, text, update
 from stdnum.jp.in_ import calc_check_digit
 
 from ..adapters.db import repository as repo
@@ -779,6 +779,7 @@ def generate(ctx: Context, members: int, seed: int, console: Console | None = No
             restore()
             if gc_was_enabled:
                 gc.enable()
+    _vacuum(ctx.engine)
     return _summary(g, time.perf_counter() - started)
 
 
@@ -884,7 +885,7 @@ def _drop_secondary_indexes(conn: Connection) -> list[str]:
 
 
 def _finish(conn: Connection, g: _Generator) -> None:
-    """記号 counters, and on PostgreSQL the sequences past the ids given here and fresh stats."""
+    """記号 counters, and on PostgreSQL the sequences past the ids given here."""
     new = [{"symbol": s, "last_number": n} for s, n in g.last_numbers.items()
            if s not in g.existing_symbols]
     if new:
@@ -896,9 +897,17 @@ def _finish(conn: Connection, g: _Generator) -> None:
         for table, column in (("members", "id"), ("registrations", "seq")):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                               f"(SELECT max({column}) FROM {table}))"))
-        for table in ("members", "registrations", "family_snapshots", "myna_cards",
-                      "legacy_cards", "symbols"):
-            conn.execute(text(f"ANALYZE {table}"))
+
+
+def _vacuum(engine: Engine) -> None:
+    """On PostgreSQL, once the load has committed: VACUUM (ANALYZE) the loaded tables, so that
+    their statistics, visibility maps and hint bits are written now rather than by an
+    autovacuum and the first readers while the society is already serving (D-91)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in (*_COLUMNS, "symbols"):
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {conn.dialect.identifier_preparer.quote(table)}")
 
 
 def _bulk_settings(conn: Connection) -> Callable[[], None]:
