@@ -118,13 +118,13 @@ def token_list(db: Db = None,
     from rich.markup import escape
     from rich.table import Table
 
-    from ..service_layer.context import JAPAN, as_utc
+    from ..service_layer.context import in_japan
 
     items, total = society.list_tokens(build_context(database_url(db)), CLI_ACTOR, limit)
     table = Table("ID", "種別", "対象", "発行日時", "失効日時", caption=f"{total}件 (新しい順)")
     for item in items:
         table.add_row(str(item["id"]), item["role"], escape(item["subject"]),
-                      *(f"{as_utc(moment).astimezone(JAPAN):%Y-%m-%d %H:%M}" if moment else ""
+                      *(f"{in_japan(moment):%Y-%m-%d %H:%M}" if moment else ""
                         for moment in (item["created_at"], item["revoked_at"])))
     console.print(table)
 

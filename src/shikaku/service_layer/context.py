@@ -38,6 +38,11 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
 
 
+def in_japan(moment: datetime) -> datetime:
+    """A stored moment (UTC) in Japan time, as clerks and members read it."""
+    return as_utc(moment).astimezone(JAPAN)
+
+
 @dataclass
 class Context:
     """The society's services share one of these per process."""

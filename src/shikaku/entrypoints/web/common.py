@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Callable, TypeVar
 from urllib.parse import quote, unquote
@@ -21,7 +21,7 @@ from ...domain.wareki import format_wareki
 from ...service_layer import accounts
 from ...service_layer.accounts import WebSession
 from ...service_layer.auth import STAFF, Role
-from ...service_layer.context import JAPAN, Context, as_utc
+from ...service_layer.context import Context, in_japan
 from ..api.problems import validation_problem
 from . import labels
 
@@ -42,11 +42,6 @@ def _wareki(value: date | None) -> str:
     return format_wareki(value) if value else ""
 
 
-def _japan_time(moment: datetime) -> datetime:
-    """A stored moment (UTC; SQLite hands it back naive) in Japan time."""
-    return as_utc(moment).astimezone(JAPAN)
-
-
 def _both(value: date | None) -> str:
     """西暦 with 和暦 beside it, as clerks read dates: 2026-06-01（令和8年6月1日）."""
     return f"{value.isoformat()}（{format_wareki(value)}）" if value else ""
@@ -56,8 +51,8 @@ templates.env.filters.update(wareki=_wareki, both=_both, sex=lambda v: SEX.get(v
                              relationship=lambda v: RELATIONSHIP.get(v, v),
                              role=lambda v: ROLE.get(getattr(v, "value", v), v),
                              yen=lambda v: "" if v is None else f"{v:,}円")
-templates.env.filters.update(labels.FILTERS, jst=lambda v: _japan_time(v).strftime("%Y-%m-%d %H:%M"))
-templates.env.filters["wareki_time"] = lambda v: f"{format_wareki(_japan_time(v).date())} {_japan_time(v):%H:%M}"
+templates.env.filters.update(labels.FILTERS, jst=lambda v: in_japan(v).strftime("%Y-%m-%d %H:%M"))
+templates.env.filters["wareki_time"] = lambda v: f"{format_wareki(in_japan(v).date())} {in_japan(v):%H:%M}"
 templates.env.globals["labels"] = labels  # option lists of the forms (reasons, kinds)
 
 
