@@ -17,6 +17,7 @@ from shikaku.adapters.vault import write_private  # noqa: E402
 from shikaku.domain.audit_chain import GENESIS  # noqa: E402
 from shikaku.entrypoints.bootstrap import build_context  # noqa: E402
 from shikaku.entrypoints.cli import initialise  # noqa: E402
+from shikaku.service_layer.admission import DenialTrace  # noqa: E402
 from shikaku.service_layer.auth import Actor, Role  # noqa: E402
 from tests.helpers import audit_guard_lifted  # noqa: E402
 
@@ -48,6 +49,8 @@ def ctx(session_ctx):
         conn.execute(update(society).values(key_check=keys.key_check()))  # after a key rotation test
     session_ctx.today = lambda: date(2026, 6, 1)
     session_ctx.sign_in_limit = TokenBuckets.for_sign_in()  # no failed sign-ins carried over
+    session_ctx.credential_failures = TokenBuckets.for_credential_failures()
+    session_ctx.denial_trace = DenialTrace.from_env()
     yield session_ctx
 
 

@@ -61,7 +61,7 @@ def test_enrol_then_find_the_member_and_open_the_page(page):
 
     page.get_by_role("link", name="加入者検索").first.click()
     page.get_by_label("フリガナ（前方一致）").fill(f"ガメン {kana}")
-    page.get_by_role("button", name="検索").click()
+    page.get_by_role("button", name="検索", exact=True).click()
     page.get_by_role("link", name=re.compile(r"^9100・\d+・00$")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"画面 {kana}")
     expect(page.get_by_text(f"********{number[-4:]}").first).to_be_visible()
@@ -122,8 +122,8 @@ def test_a_refusal_is_explained(page):
     """田中 陽子 (showcase family 5) uses マイナ保険証: ④ "not registered" contradicts the registry."""
     sign_in_staff(page)
     page.get_by_label("記号").fill("1000")
-    page.get_by_label("番号").fill("5")
-    page.get_by_role("button", name="検索").click()
+    page.get_by_label("番号", exact=True).fill("5")
+    page.get_by_role("button", name="検索", exact=True).click()
     page.get_by_role("link", name="1000・5・00").click()
     expect(page.get_by_role("region", name="マイナ保険証")).to_contain_text("利用可")
     page.get_by_role("link", name="資格確認書の交付申請").click()

@@ -70,6 +70,7 @@ API = [
     case("POST", "/api/v1/myna/cards/{card}/insurance-registration", {ADMIN}, {"registered_on": "2026-04-01"}),
     case("DELETE", "/api/v1/myna/cards/{card}/insurance-registration", {ADMIN}),
     case("GET", "/api/v1/members/{member}/access-log", STAFF),
+    case("POST", "/api/v1/members/{member}/portal-pin-reset", WRITERS),  # the letter (PDF, D-94)
     case("POST", "/api/v1/verifications", {FACILITY}, _CARD_INFO),
     case("POST", "/api/v1/verification-batches", {FACILITY}, {"service_date": "2026-05-01", "items": [_CARD_INFO]}),
     case("POST", "/api/v1/fhir/CoverageEligibilityRequest", {FACILITY}, {"resourceType": "CoverageEligibilityRequest"}),
@@ -92,6 +93,8 @@ API = [
          {"service_date": "2026-05-01", "facility": {"online_verification": True}, "presented": ["myna_card"]}),
     case("GET", "/api/v1/self-pay-limits?category=A03&medical_cost=1000000&month=2026-05-01", STAFF | {FACILITY}),
     case("POST", "/api/v1/card-checks", STAFF | {FACILITY}, {"payload": "SK1:x"}),
+    case("GET", "/api/v1/verification-flags", STAFF),
+    case("POST", "/api/v1/verification-flags/{flag}/release", MANAGERS),  # unknown: 404 for managers
     case("GET", "/api/v1/audit-log", {ADMIN, AUDITOR}),
 ]
 
@@ -102,6 +105,7 @@ WEB = [
     case("POST", "/staff/sign-in", ANYONE, {"username": "nobody", "password": "wrong"}),
     case("POST", "/staff/sign-out", STAFF, {}),
     case("GET", "/staff/", STAFF),
+    case("POST", "/staff/search/my-number", STAFF, {"my_number": "123456789018"}),
     case("GET", "/portal/sign-in", ANYONE),
     case("POST", "/portal/sign-in", ANYONE, {"card_id": "NOCARD", "pin": "0000"}),
     case("POST", "/portal/sign-out", {MEMBER}, {}),
@@ -114,6 +118,7 @@ WEB = [
     case("GET", "/staff/members/{member}", STAFF),
     case("GET", "/staff/certificates/{cert}/pdf", STAFF),
     case("GET", "/staff/documents/{doc}/pdf", STAFF),
+    case("POST", "/staff/members/{member}/portal-pin-reset", WRITERS, {}),  # the letter (PDF, D-94)
     *(case(method, f"/staff/members/{{member}}/{form}", WRITERS, {} if method == "POST" else None)
       for form in ("dependents/new", "my-number", "disqualification", "amend", "certificates/new",
                    "notices/new", "limit-certifications/new", "specific-disease-certifications/new",
@@ -127,6 +132,7 @@ WEB = [
     case("GET", "/staff/runs/{run}/print-file", MANAGERS),
     case("GET", "/staff/runs/{run}/manifest", MANAGERS),
     case("GET", "/staff/dashboard", STAFF),
+    case("POST", "/staff/verification-flags/{flag}/release", MANAGERS, {}),
     case("GET", "/staff/audit", {ADMIN, AUDITOR}),
     case("GET", "/staff/imports", WRITERS),
     case("POST", "/staff/imports", WRITERS, {}),  # no file: the form again (422)
@@ -159,14 +165,22 @@ def _served(routes, prefix: str = ""):
 
 def test_matrix_is_complete(client):
     """Every route the application serves is in the matrix (and nothing else is)."""
-    served = set(_served(client.app.app.routes)) - {  # client.app: the fast path before FastAPI
+    served = set(_served(client.app.app.app.routes)) - {  # client.app: the edge, the fast path, FastAPI
         ("GET", "/api/openapi.json"), ("GET", "/api/docs"), ("GET", "/docs/oauth2-redirect")}
     declared = {(c.method, _route_key(c.path).replace("{member}", "{member_id}")
                  .replace("{cert}", "{cert_id}").replace("{doc}", "{doc_id}")
                  .replace("{run}", "{run_id}").replace("{card}", "{card_id}")
-                 .replace("{job}", "{job_id}").replace("{token}", "{token_id}")) for c in CASES}
+                 .replace("{job}", "{job_id}").replace("{token}", "{token_id}")
+                 .replace("{flag}", "{flag_id}")) for c in CASES}
     assert served - declared == set(), "routes missing from the matrix"
     assert declared - served == set(), "matrix entries for routes that do not exist"
+
+
+KEEP = object()  # World.call: the case's own body
+
+# Bodies that must never reach a route's validation for a caller who may not use it (item 2):
+# invalid for the route's model, and not JSON at all.
+INVALID_BODIES = ({"zzz": 1}, b"{not json", b"\xff\xfe")
 
 
 class World:
@@ -201,17 +215,22 @@ class World:
 
     def path(self, template: str) -> str:
         return template.format(member=self.member, cert=self.cert, doc=self.doc, run=self.run,
-                               card=self.card, job="no-such-import", token=self.spare)
+                               card=self.card, job="no-such-import", token=self.spare, flag="1")
 
-    def call(self, c: Case, role: str):
+    def call(self, c: Case, role: str, body=KEEP):
+        """The route called as `role`, with its valid body, or `body`: JSON, or raw bytes."""
         url = self.path(c.path)
+        payload = c.payload() if body is KEEP else body
         if c.path.startswith("/api/"):
             headers = {"Authorization": f"Bearer {self.tokens[role]}" if role in self.tokens else ""}
-            return self.client.request(c.method, url, json=c.payload(), headers=headers,
+            if isinstance(payload, bytes):
+                return self.client.request(c.method, url, content=payload, follow_redirects=False,
+                                           headers={**headers, "Content-Type": "application/json"})
+            return self.client.request(c.method, url, json=payload, headers=headers,
                                        follow_redirects=False)
         self.client.cookies.clear()
         session = self.sessions.get(role)
-        form = dict(c.payload() or {})
+        form = dict(payload or {})
         if session is not None:
             self.client.cookies.set("shikaku_session", session.token)
             form["csrf_token"] = session.csrf_token
@@ -248,3 +267,29 @@ def test_route_role_matrix(world, c):
         if allowed and c.path.startswith("/api/"):
             assert response.status_code != 422 or response.json()["code"] != "validation_error", \
                 (role, response.text)  # the request reached the use case
+
+
+@pytest.mark.parametrize("c", [c for c in CASES if c.method in ("POST", "PUT", "PATCH")],
+                         ids=lambda c: f"{c.method} {c.path}")
+def test_refusal_comes_before_the_body(world, c):
+    """A caller whose role may not use a route is refused (401/403, or the sign-in page) whatever
+    its body: never 422 naming the route's fields (issue 12, item 2)."""
+    for body in INVALID_BODIES if c.path.startswith("/api/") else ({"zzz": "1"},):
+        for role in (*ROLES, "anonymous"):
+            response = world.call(c, role, body)
+            assert response.status_code < 500, (role, body, response.text[:300])
+            if role not in c.roles:
+                assert _refused(c, response), (role, body, response.status_code, response.text[:300])
+                assert "relationship" not in response.text and "field" not in response.text
+
+
+def test_garbage_and_revoked_tokens_are_refused_before_validation(world, client):
+    """No token, a made-up token and a revoked one, with a malformed body: 401 (never 422)."""
+    revoked = world.tokens[CLERK]
+    client.delete(f"/api/v1/tokens/{world.spare}")
+    client.post("/api/v1/tokens/revoke", json={"token": revoked})
+    for authorization in ("", "Bearer not-a-token", f"Bearer {revoked}", "Basic abc"):
+        response = client.post("/api/v1/members", content=b"{not json",
+                               headers={"Authorization": authorization, "Content-Type": "application/json"})
+        assert response.status_code == 401, (authorization, response.text)
+        assert response.json()["code"] == "unauthorized"

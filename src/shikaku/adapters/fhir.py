@@ -69,10 +69,14 @@ def to_query(payload: Any) -> tuple[CoverageEligibilityRequest, CardDataVerifica
     symbol, number = _extension(coverage, SYMBOL_EXT), _extension(coverage, NUMBER_EXT)
     if not (symbol and number and patient.birthDate):
         raise _bad("記号・番号 (JP_Coverage_InsuredPerson*) と Patient.birthDate は必須です")
-    query = CardDataVerification(
-        method="card_info", service_date=request.servicedDate, insurer_number=_insurer_number(request, coverage),
-        symbol=symbol, number=number, branch=_extension(coverage, SUBNUMBER_EXT),
-        birth_date=patient.birthDate, limit_consent=True)
+    try:
+        query = CardDataVerification(
+            method="card_info", service_date=request.servicedDate,
+            insurer_number=_insurer_number(request, coverage), symbol=symbol, number=number,
+            branch=_extension(coverage, SUBNUMBER_EXT), birth_date=patient.birthDate, limit_consent=True)
+    except ValidationError as exc:  # e.g. a date out of range (D-92), a 記号 too long
+        raise _bad("servicedDate, Patient.birthDate または記号・番号・枝番の値が正しくありません"
+                   f"（{', '.join(str(e['loc'][-1]) for e in exc.errors())}）") from None
     return request, query
 
 

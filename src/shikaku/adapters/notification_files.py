@@ -1,6 +1,7 @@
 """CSV files in and out: employers' notification files (CP932, UTF-8 or UTF-8 with BOM,
 detected) read as a stream of rows while their SHA-256 is computed, and private CSV files
-written (created with mode 0600, never over an existing file)."""
+written (created with mode 0600, never over an existing file), their cells escaped so that no
+spreadsheet runs one as a formula (`csv_cells`; the import takes the escape off again)."""
 from __future__ import annotations
 
 import codecs
@@ -12,6 +13,8 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence
+
+from . import csv_cells
 
 _BAD_BYTES = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of undecodable bytes
 _undecodable_seen = [0]  # bumped by the error handler: rows are searched only once it moves
@@ -74,7 +77,8 @@ class _Tap(io.RawIOBase):
 
 class NotificationFile:
     """An uploaded file read once, row by row: `rows()` yields (row number, cells) with the
-    header as row 1, skipping blank rows; `content_hash` is final once the rows are read."""
+    header as row 1, skipping blank rows, each cell as shikaku's export escaped it taken back
+    (`csv_cells.unescape_cell`); `content_hash` is final once the rows are read."""
 
     def __init__(self, stream: BinaryIO):
         self.size = _size(stream)
@@ -104,7 +108,7 @@ class NotificationFile:
             if _undecodable_seen[0] != seen and any(_BAD_BYTES.search(cell) for cell in cells):
                 raise UndecodableFile(self.encoding, row)
             if any(cells):
-                yield row, cells
+                yield row, csv_cells.unescape_row(cells)
 
 
 def _size(stream: BinaryIO) -> int | None:
@@ -120,12 +124,13 @@ def _size(stream: BinaryIO) -> int | None:
 
 @contextmanager
 def private_csv(path: Path, header: Sequence[str]) -> Iterator:
-    """A csv writer on a new file created with mode 0600 (refuses an existing path, and so a
-    link planted there); the file is removed again if the block fails."""
+    """A csv writer (`csv_cells.writer`: formulas escaped) on a new file created with mode 0600
+    (refuses an existing path, and so a link planted there); the file is removed again if the
+    block fails."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding=EXPORT_ENCODING, newline="") as out:
-            writer = csv.writer(out, lineterminator="\r\n")
+            writer = csv_cells.writer(out, lineterminator="\r\n")
             writer.writerow(header)
             yield writer
     except BaseException:

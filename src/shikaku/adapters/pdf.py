@@ -216,6 +216,33 @@ PORTAL_USE = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class PinResetLetterPrint:
+    """暗証番号再設定通知書 (D-94): the letter mailed to a member with the new PIN of the portal.
+    The card is named by the last characters of its id only: the letter alone must not be a
+    full sign-in if it goes astray (the member reads the card number off their own card)."""
+
+    holder: Holder
+    card_hint: str  # the last 4 characters of the card id
+    pin: str  # the new 4-digit PIN: printed here and nowhere else
+    issued_on: date  # 再設定日
+
+
+PIN_LETTER_INTRO = [
+    "加入者ポータルにログインするための暗証番号を、お申し出により次のとおり再設定しました。",
+    "これまでの暗証番号は使えなくなりました。暗証番号のロックも解除されています。",
+]
+PIN_LETTER_USE = [
+    "加入者ポータルのログイン画面で、お手持ちのマイナンバーカードのカード番号と、上の新しい暗証番号を"
+    "入力してください。",
+    "暗証番号は他人に知られないようにしてください。加入者ポータルでは暗証番号を変更できません。"
+    "覚えたらこの通知書は破棄するか、人目に触れない場所に保管してください。",
+    "{insurer}の職員が、電話やメールで暗証番号をおたずねすることはありません。",
+    "暗証番号を3回続けて間違えるとロックされます。そのときは、{insurer}に再設定をお申し出ください。",
+    "再設定を申し出た覚えがない場合は、すぐに{insurer}にご連絡ください。",
+]
+
+
 class DocumentRenderer:
     """Lays the documents out with reportlab; one canvas per file."""
 
@@ -282,19 +309,9 @@ class DocumentRenderer:
         width, height = A4
         left, right = 20 * mm, width - 20 * mm
         h = doc.holder
-        c.setFont(GOTHIC, 9)
-        c.drawRightString(right, height - 18 * mm, _ymd(doc.issued_on))
-        c.drawRightString(right, height - 23 * mm, h.insurer_name)
-        c.setFont(GOTHIC, 10.5)
-        c.drawString(left, height - 30 * mm, f"{h.name}　様")
-        c.setFont(GOTHIC, 18)
-        c.drawCentredString(width / 2, height - 44 * mm, "資格情報のお知らせ")
-        c.setFont(MINCHO, 10)
-        y = height - 56 * mm
-        for line in NOTICE_INTRO:
-            for part in _wrap(line.format(insurer=h.insurer_name), right - left, MINCHO, 10):
-                c.drawString(left, y, part)
-                y -= 5.5 * mm
+        self._letter_head(c, "資格情報のお知らせ", h, doc.issued_on)
+        y = self._paragraphs(c, [line.format(insurer=h.insurer_name) for line in NOTICE_INTRO], left, right,
+                             height - 56 * mm)
         # The registered items (R-NOTICE-1: never 性別, never the My Number).
         y -= 2 * mm
         items = [("氏名", h.name), ("生年月日", _ymd(h.birth_date)),
@@ -380,7 +397,64 @@ class DocumentRenderer:
         c.save()
         return out.getvalue()
 
+    def pin_reset_letter(self, doc: PinResetLetterPrint) -> bytes:
+        """暗証番号再設定通知書: A4, a letter to the member with the new PIN in a box, the card it
+        belongs to (last characters of its id), 和暦 dates and how to sign in; made once, never
+        stored (the PIN is nowhere else)."""
+        out = io.BytesIO()
+        c = self._canvas(out, A4, "暗証番号再設定通知書")
+        width, height = A4
+        left, right = 20 * mm, width - 20 * mm
+        h = doc.holder
+        self._letter_head(c, "暗証番号再設定通知書", h, doc.issued_on)
+        c.setFont(GOTHIC, 10)
+        c.drawCentredString(width / 2, height - 51 * mm, "（加入者ポータルのログイン用）")
+        y = self._paragraphs(c, PIN_LETTER_INTRO, left, right, height - 62 * mm)
+        items = [("氏名", h.name), ("記号・番号・枝番", f"記号 {h.symbol}　番号 {h.number}　枝番 {h.branch}"),
+                 ("対象のカード", f"カード番号の末尾が {doc.card_hint} のマイナンバーカード"),
+                 ("再設定日", _ymd(doc.issued_on)), ("保険者名称", h.insurer_name)]
+        y = self._items(c, items, left, right, y - 5 * mm)
+        # The PIN, large, in a box of its own.
+        box_h, box_w = 26 * mm, 110 * mm
+        box_left, box_bottom = (width - box_w) / 2, y - 4 * mm - box_h
+        c.setStrokeColorRGB(*BLUE)
+        c.setLineWidth(1.2)
+        c.rect(box_left, box_bottom, box_w, box_h, fill=0, stroke=1)
+        c.setFillColorRGB(0, 0, 0)
+        c.setFont(GOTHIC, 10)
+        c.drawCentredString(width / 2, box_bottom + box_h - 7 * mm, "新しい暗証番号（数字4桁）")
+        c.setFont(GOTHIC, 30)
+        c.drawCentredString(width / 2, box_bottom + 5 * mm, doc.pin)
+        self._bullets(c, "ご利用にあたって", [t.format(insurer=h.insurer_name) for t in PIN_LETTER_USE],
+                      left, right, box_bottom - 10 * mm)
+        c.setFont(GOTHIC, 8)
+        c.setFillColorRGB(0.3, 0.3, 0.3)
+        c.drawString(left, 15 * mm, f"この通知書は再発行できません（暗証番号は{h.insurer_name}にも保存されていません）。")
+        c.showPage()
+        c.save()
+        return out.getvalue()
+
     # ---------------------------------------------------------------- layout
+    def _letter_head(self, c: Canvas, title: str, h: Holder, on: date) -> None:
+        """An A4 letter's head: the date and the society top right, the addressee, the title."""
+        width, height = A4
+        c.setFont(GOTHIC, 9)
+        c.drawRightString(width - 20 * mm, height - 18 * mm, _ymd(on))
+        c.drawRightString(width - 20 * mm, height - 23 * mm, h.insurer_name)
+        c.setFont(GOTHIC, 10.5)
+        c.drawString(20 * mm, height - 30 * mm, f"{h.name}　様")
+        c.setFont(GOTHIC, 18)
+        c.drawCentredString(width / 2, height - 44 * mm, title)
+
+    def _paragraphs(self, c: Canvas, lines: list[str], left: float, right: float, y: float) -> float:
+        """Wrapped lines of text from `y` down; returns the y below them."""
+        c.setFont(MINCHO, 10)
+        for line in lines:
+            for part in _wrap(line, right - left, MINCHO, 10):
+                c.drawString(left, y, part)
+                y -= 5.5 * mm
+        return y
+
     def _items(self, c: Canvas, items: list[tuple[str, str]], left: float, right: float,
                y: float) -> float:
         """A4 label/value rows from `y` down; returns the y below the last row."""

@@ -16,6 +16,8 @@ RATE_ENV, BURST_ENV = "SHIKAKU_FACILITY_RATE", "SHIKAKU_FACILITY_BURST"
 DEFAULT_RATE = 200.0
 SIGN_IN_RATE_ENV, SIGN_IN_BURST_ENV = "SHIKAKU_SIGN_IN_RATE", "SHIKAKU_SIGN_IN_BURST"
 DEFAULT_SIGN_IN_RATE = 10.0  # per minute
+CREDENTIAL_RATE_ENV, CREDENTIAL_BURST_ENV = "SHIKAKU_CREDENTIAL_FAILURE_RATE", "SHIKAKU_CREDENTIAL_FAILURE_BURST"
+DEFAULT_CREDENTIAL_RATE = 30.0  # invalid bearer tokens per minute per client address
 MAX_KEYS = 100_000  # buckets kept before the full ones are forgotten (client addresses are many)
 
 
@@ -44,6 +46,10 @@ class TokenBuckets:
     def for_sign_in(cls) -> TokenBuckets:
         return cls.from_env(SIGN_IN_RATE_ENV, SIGN_IN_BURST_ENV, DEFAULT_SIGN_IN_RATE, 60.0)
 
+    @classmethod
+    def for_credential_failures(cls) -> TokenBuckets:
+        return cls.from_env(CREDENTIAL_RATE_ENV, CREDENTIAL_BURST_ENV, DEFAULT_CREDENTIAL_RATE, 60.0)
+
     def allow(self, key: str) -> bool:
         """Takes a token if one is left."""
         if self.rate <= 0:
@@ -54,9 +60,23 @@ class TokenBuckets:
         bucket[0] -= 1
         return True
 
+    def take(self, key: str, count: float) -> None:
+        """Takes `count` tokens whatever is left: a request that stands for many (a batch of
+        verifications) is served once admitted and then owes the rest, so the key waits until
+        the bucket has refilled past the debt."""
+        if self.rate > 0 and count > 0:
+            self._refilled(key)[0] -= count
+
+    def wait(self, key: str) -> int:
+        """Whole seconds until `allow` would take a token again (Retry-After)."""
+        if self.rate <= 0:
+            return 0
+        return max(self.retry_after, math.ceil((1 - self._refilled(key)[0]) / self.rate))
+
     def exhausted(self, key: str) -> bool:
-        """Whether `allow` would refuse now; takes nothing (a refusal is counted afterwards)."""
-        return self.rate > 0 and self._refilled(key)[0] < 1
+        """Whether `allow` would refuse now; takes nothing (a refusal is counted afterwards). A
+        key never seen has a full bucket: no bucket is made for it (a look for every request)."""
+        return self.rate > 0 and key in self._buckets and self._refilled(key)[0] < 1
 
     def _refilled(self, key: str) -> list[float]:
         now = self._clock()

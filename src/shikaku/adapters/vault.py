@@ -46,9 +46,9 @@ def new_secret() -> bytes:
     return base64.urlsafe_b64encode(secrets.token_bytes(32))
 
 
-def write_private(path: Path, content: bytes) -> None:
+def write_private(path: Path, content: bytes, replace: bool = False) -> None:
     """Creates `path` with 0600 permissions, whole or not at all (a reader never sees it half
-    written), never over an existing file, and makes it durable."""
+    written), never over an existing file unless `replace`, and makes it durable."""
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")  # matches no key file glob
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -57,9 +57,12 @@ def write_private(path: Path, content: bytes) -> None:
             f.write(content)
             f.flush()
             os.fsync(f.fileno())
-        os.link(part, path)  # fails if `path` exists
+        if replace:
+            os.replace(part, path)
+        else:
+            os.link(part, path)  # fails if `path` exists
     finally:
-        part.unlink()
+        part.unlink(missing_ok=True)
     _sync_dir(path.parent)
 
 

@@ -10,6 +10,7 @@ row out of chain order rather than as an edit.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -17,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 GENESIS = "0" * 64
 KEY_CHANGE = "keys.rotate"  # a verified row with this action names the key of the rows after it
 KINDS = {"edited": "改ざん", "deleted": "削除", "reordered": "順序の入れ替え", "inserted": "挿入",
-         "unknown_key": "鍵の不一致"}
+         "unknown_key": "鍵の不一致", "anchor": "控えとの不一致"}
 FIELDS = ("seq", "at", "actor", "role", "action", "target", "remote", "detail", "prev_hash")
 
 
@@ -69,18 +70,54 @@ class Break:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A link of the chain kept outside the database: the row at `seq` has `row_hash` (the full
+    hash, or a prefix of at least MIN_ANCHOR_HEX hex digits as an auditor may copy it)."""
+
+    seq: int
+    row_hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.row_hash}"
+
+    def held_by(self, row_hash: str | None) -> bool:
+        return row_hash is not None and row_hash.startswith(self.row_hash)
+
+
+MIN_ANCHOR_HEX = 16
+_ANCHOR = re.compile(r"([0-9]{1,18}):([0-9a-f]{%d,64})" % MIN_ANCHOR_HEX)
+
+
+def parse_anchor(text: str) -> Anchor:
+    """`42:ab12…` (seq, colon, row hash in hex) as `shikaku audit verify` prints it; ValueError
+    when it is not one."""
+    found = _ANCHOR.fullmatch(text.strip().lower())
+    if not found or int(found[1]) < 1:
+        raise ValueError(text)
+    return Anchor(int(found[1]), found[2])
+
+
+def anchor_of(head: Head) -> Anchor:
+    return Anchor(head.seq, head.row_hash)
+
+
 # mac(key_id, data) -> hex digest, or None when the key is not available
 Mac = Callable[[str, bytes], "str | None"]
 
 
 def check_chain(entries: Iterable[Entry], mac: Mac, keys: Iterable[str], head: Head | None,
-                locate: Callable[[int], int | None]) -> Break | None:
+                locate: Callable[[int], int | None], anchors: Iterable[Anchor] = ()) -> Break | None:
     """Walks the rows in id order and returns the first break, or None when the chain is whole.
 
     `keys`: the ids of the keys the first row may be under (any known key); later rows are under
     that key until a verified KEY_CHANGE row names the next. `head`: the append side's record of
     the last row and its key. `locate(seq)`: the id of the row with that seq, or None.
+    `anchors`: links kept outside the database that the chain must still hold.
     """
+    pinned: dict[int, list[Anchor]] = {}
+    for anchor in anchors:
+        pinned.setdefault(anchor.seq, []).append(anchor)
     candidates, key = list(keys), None
     expected_seq, expected_prev, last_id = 1, GENESIS, None
     for entry, following in _with_next(entries):
@@ -91,10 +128,29 @@ def check_chain(entries: Iterable[Entry], mac: Mac, keys: Iterable[str], head: H
             return _bad_row(entry, following, expected_prev, head, key, mac)
         if entry.seq != expected_seq or entry.prev_hash != expected_prev:
             return _misplaced(entry, expected_seq, locate)
+        anchor = next((a for a in pinned.get(entry.seq, ()) if not a.held_by(entry.row_hash)), None)
+        if anchor is not None:
+            return Break(entry.id, "anchor", f"id {entry.id}: 連番 {entry.seq} の行が控え {_short(anchor)} と"
+                         "一致しません（控えを取った後に、この連番までの行が削除され、別の行に置き換わっています）")
         if entry.action == KEY_CHANGE and isinstance(entry.detail, Mapping):
             key = entry.detail.get("key", key)
         expected_seq, expected_prev, last_id = entry.seq + 1, entry.row_hash, entry.id
-    return _check_end(head, expected_seq - 1, expected_prev, key, last_id)
+    return _check_end(head, expected_seq - 1, expected_prev, key, last_id) or \
+        _check_anchors([a for listed in pinned.values() for a in listed], expected_seq - 1, last_id)
+
+
+def _check_anchors(anchors: Iterable[Anchor], last_seq: int, last_id: int | None) -> Break | None:
+    """An anchor past the last row: the tail was cut (and the head rewound with it)."""
+    beyond = max((a for a in anchors if a.seq > last_seq), key=lambda a: a.seq, default=None)
+    if beyond is None:
+        return None
+    rest = f"残っている最後の行は id {last_id}、連番 {last_seq}" if last_id is not None else "行がひとつも残っていません"
+    return Break(None, "deleted", f"控え {_short(beyond)} の行（連番 {beyond.seq}）がありません: 末尾の連番 "
+                 f"{last_seq + 1} 以降が削除されています（少なくとも {beyond.seq - last_seq} 行。{rest}）")
+
+
+def _short(anchor: Anchor) -> str:
+    return f"{anchor.seq}:{anchor.row_hash[:MIN_ANCHOR_HEX]}…"
 
 
 def _fields(entry: Entry) -> dict:

@@ -3,7 +3,9 @@
 wrong with it (row, column, value with the 個人番号 masked, reason in Japanese).
 
 Pure: no I/O. Every column is read with the registry's own rules (numbers, kana, 和暦 dates,
-標準報酬月額, 喪失理由, the enrolment checks); the checks that need the registry (does the
+標準報酬月額, 喪失理由, the enrolment checks), every cell with the characters a text field may
+hold (`domain.text`) and every date within the application's range (`domain.dates`, D-92);
+the checks that need the registry (does the
 insured exist, is the 個人番号 in use …) are the service layer's (`service_layer.exchange`).
 The format is documented in docs/formats.md.
 """
@@ -17,6 +19,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
+from .dates import check_date
 from .errors import DomainError
 from .numbers import (
     mask_my_number,
@@ -28,6 +31,7 @@ from .numbers import (
 )
 from .registry import INSURED_ATTRIBUTES, REGISTRABLE_LOSS_REASONS, LossReason, Relationship, check_enrolment
 from .remuneration import validate_remuneration
+from .text import INVALID_CHARACTERS, invalid_characters_message, refused_character, shown
 from .wareki import parse_date
 
 
@@ -158,10 +162,12 @@ _REASON_VALUES = {reason.value: reason for reason in LossReason}
 
 def masked(column: str | None, value: str) -> str:
     """The value as an error may show it: a 個人番号 (or anything that looks like one, in any
-    column) is masked to its last 4 digits; long values are shortened."""
+    column) is masked to its last 4 digits; long values are shortened; characters no text may
+    hold (a terminal's escape codes, invisible ones) are shown as �."""
     digits = normalize_digits(value)
     if column == MY_NUMBER_COLUMN or (len(digits) >= 12 and digits.isdigit()):
         return mask_my_number(digits) if len(digits) >= 4 else "*" * len(value)
+    value = shown(value)
     return value if len(value) <= 40 else value[:39] + "…"
 
 
@@ -306,8 +312,12 @@ class _Cells:
             if required:
                 self.fail(field, "missing_value", "必須項目です")
             return None
+        if refused_character(text) is not None:
+            self.fail(field, INVALID_CHARACTERS, invalid_characters_message(LABELS[field]))
+            return None
         try:
-            return reader(text)
+            value = reader(text)
+            return check_date(value, LABELS[field]) if isinstance(value, date) else value
         except DomainError as exc:
             self.fail(field, exc.code, exc.message)
             return None

@@ -79,6 +79,10 @@ class Policy:
     renewal_opens: tuple[int, int] = (9, 1)
     # 保存期間 of a leaver's 個人番号, in years after the 資格喪失日 (the society's rule; D-40).
     my_number_retention_years: int = 7
+    # DOMAIN.md §10: different birth dates one facility may try for one 記号・番号, and over how
+    # many hours, before its queries for that 記号・番号 are answered as not found.
+    guessing_birth_dates: int = 5
+    guessing_window_hours: int = 24
 
 
 DEFAULT_POLICY = Policy()

@@ -80,6 +80,19 @@ def _provisional(facts: DeskFacts, code: str, policy: Policy) -> Assessment | No
     return None
 
 
+def faces_as_read(service_date: date, certificate_expires_on: date | None,
+                  legacy_card_expires_on: date | None, policy: Policy = DEFAULT_POLICY) -> tuple[bool, bool]:
+    """(certificate_on_face, legacy_on_face) as a facility's desk read them off the documents —
+    never from the registry (§9: a facility learns nothing that online verification would not
+    tell it). A 資格確認書 exists from 2024-12-02 (R-CERT-5) and holds through its printed
+    有効期限; a legacy card through its printed expiry (the end of the transition is the table's,
+    R-LEG-2). An expiry the desk did not type is taken as checked on the face by the desk."""
+    certificate = service_date in policy.certificates and (
+        certificate_expires_on is None or service_date <= certificate_expires_on)
+    legacy = legacy_card_expires_on is None or service_date <= legacy_card_expires_on
+    return certificate, legacy
+
+
 def _certificate(facts: DeskFacts) -> Assessment | None:
     if Presented.CERTIFICATE not in facts.presented:
         return None

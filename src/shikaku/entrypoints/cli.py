@@ -13,6 +13,7 @@ from rich.console import Console
 
 from ..adapters.db.engine import migrate
 from ..adapters.vault import ensure_key_file
+from ..domain.dates import check_date
 from ..domain.errors import DomainError
 from ..service_layer import society
 from ..service_layer.auth import Actor, Role
@@ -58,7 +59,18 @@ def init(db: Db = None,
     console.print(f"初期化しました: {insurer_name} ({insurer_number})")
 
 
-def run_server(db_url: str, host: str, port: int, workers: int) -> None:
+TRUSTED_PROXIES_ENV = "SHIKAKU_TRUSTED_PROXIES"
+
+
+def trusted_proxies(given: list[str] | None = None) -> list[str]:
+    """The reverse proxies whose X-Forwarded-For / -Proto headers are believed (`--trusted-proxy`
+    or `SHIKAKU_TRUSTED_PROXIES`, comma-separated): none by default, so a client never chooses
+    the address its sign-in limit and audit rows are kept under (issue 12, item 11)."""
+    listed = given or os.environ.get(TRUSTED_PROXIES_ENV, "").split(",")
+    return [address.strip() for address in listed if address.strip()]
+
+
+def run_server(db_url: str, host: str, port: int, workers: int, proxies: list[str] = ()) -> None:
     ctx = build_context(db_url)
     try:
         society.check_key(ctx)
@@ -66,17 +78,18 @@ def run_server(db_url: str, host: str, port: int, workers: int) -> None:
         _fail(exc)
     if workers > 1:
         ctx.engine.dispose()
-        _supervise(db_url, host, port, workers)
+        _supervise(db_url, host, port, workers, proxies)
     import uvicorn
 
     from .api.app import create_server
-    uvicorn.run(create_server(ctx), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(create_server(ctx), host=host, port=port, log_level="warning", access_log=False,
+                proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) or None)
 
 
 WORKER_HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s kills workers still importing on a busy machine
 
 
-def _supervise(db_url: str, host: str, port: int, workers: int) -> NoReturn:
+def _supervise(db_url: str, host: str, port: int, workers: int, proxies: list[str]) -> NoReturn:
     """Replaces this process by uvicorn's supervisor of `workers` processes. The supervisor
     only starts and watches the workers (each builds the application from the environment), so
     a fresh interpreter without the application's modules keeps it about 60 MB smaller; the
@@ -84,18 +97,21 @@ def _supervise(db_url: str, host: str, port: int, workers: int) -> NoReturn:
     os.environ[DB_ENV] = db_url
     sys.stdout.flush()
     sys.stderr.flush()
+    forwarding = ["--proxy-headers", "--forwarded-allow-ips", ",".join(proxies)] if proxies else ["--no-proxy-headers"]
     os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "--factory", "shikaku.entrypoints.api.asgi:app",
                               "--host", host, "--port", str(port), "--workers", str(workers),
-                              "--log-level", "warning", "--no-access-log",
+                              "--log-level", "warning", "--no-access-log", *forwarding,
                               "--timeout-worker-healthcheck", str(WORKER_HEALTHCHECK_SECONDS)])
 
 
 @app.command()
 def serve(db: Db = None, host: str = "127.0.0.1", port: int = 8000,
-          workers: Annotated[int, typer.Option(min=1, max=16)] = 1):
+          workers: Annotated[int, typer.Option(min=1, max=16)] = 1,
+          trusted_proxy: Annotated[Optional[list[str]], typer.Option(
+              help="X-Forwarded-For を信頼するリバースプロキシのアドレス (複数可; 既定: なし)")] = None):
     """Web 画面と API を提供します."""
     console.print(f"http://{host}:{port}/ で待ち受けます (API 文書: /api/docs)")
-    run_server(database_url(db), host, port, workers)
+    run_server(database_url(db), host, port, workers, trusted_proxies(trusted_proxy))
 
 
 @token_app.command("add")
@@ -160,7 +176,8 @@ def user_add(username: Annotated[str, typer.Argument(help="利用者ID (英小�
     from ..service_layer import accounts
 
     try:
-        user = accounts.add_user(build_context(database_url(db)), CLI_ACTOR, username, name, role, password)
+        user = accounts.add_user(build_context(database_url(db)), CLI_ACTOR, username,
+                                 name, role, password)
     except DomainError as exc:
         _fail(exc)
     console.print(f"作成しました: {user['username']} ({user['role']})")
@@ -243,7 +260,7 @@ def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
     _demo_sign_ins(ctx, host, port)
     if not no_serve:
         console.print(f"\nhttp://{host}:{port}/api/docs で API を試せます。Ctrl+C で終了します。")
-        run_server(db_url, host, port, 1)
+        run_server(db_url, host, port, 1, trusted_proxies())
 
 
 def _progress_bar(label: str):
@@ -402,14 +419,14 @@ def _report_import(result) -> None:
 Out = Annotated[Path, typer.Option("--out", help="出力ファイル (新しく作成、権限 0600)")]
 
 
-def _export(db: str | None, make_day, call) -> None:
+def _export(db: str | None, label: str, make_day, call) -> None:
     """Runs an export use case, turning bad input and an existing file into Japanese errors."""
     try:
         day = make_day()
     except ValueError:
         _fail(DomainError("invalid_date", "日付は YYYY-MM-DD（月は YYYY-MM）で指定してください"))
     try:
-        result = call(build_context(database_url(db)), day)
+        result = call(build_context(database_url(db)), check_date(day, label))
     except FileExistsError as exc:
         _fail(DomainError("file_exists", f"出力ファイルがすでにあります: {exc.filename}"))
     except DomainError as exc:
@@ -424,7 +441,7 @@ def export_registrations(on: Annotated[str, typer.Option("--date", help="オン�
     """中間サーバー向けの登録ファイル: その日に反映される資格の変更 (個人番号を含みます、作成は監査記録)."""
     from ..service_layer import exchange
 
-    _export(db, lambda: date.fromisoformat(on),
+    _export(db, "反映日", lambda: date.fromisoformat(on),
             lambda ctx, day: exchange.export_registrations(ctx, CLI_ACTOR, day, out))
 
 
@@ -434,7 +451,7 @@ def export_without_myna(month: Annotated[str, typer.Option("--month", help="対�
     """その月の1日にマイナ保険証を使えない加入者の一覧 (職権交付の対象の確認用)."""
     from ..service_layer import exchange
 
-    _export(db, lambda: date.fromisoformat(f"{month}-01"),
+    _export(db, "対象月", lambda: date.fromisoformat(f"{month}-01"),
             lambda ctx, day: exchange.export_without_myna(ctx, CLI_ACTOR, day, out))
 
 
@@ -446,26 +463,51 @@ my_number_app = typer.Typer(help="個人番号の管理", no_args_is_help=True)
 app.add_typer(my_number_app, name="my-number")
 
 
-def _verify_chain(ctx) -> None:
-    """Walks the audit chain with a progress bar; exit code 1 at the first break."""
-    from ..domain.audit_chain import KINDS
+def _verify_chain(ctx, given: list[str] | None = None, restored: bool = False) -> None:
+    """Walks the audit chain with a progress bar, checks it against the anchors (`--anchor` and
+    the anchor file, D-93) and prints the head as the next anchor; exit code 1 at the first break."""
+    from ..domain.audit_chain import KINDS, parse_anchor
     from ..service_layer import audit_trail
 
-    found = _run_with_progress("監査ログの検証", lambda progress: audit_trail.verify(ctx, CLI_ACTOR, progress))
-    if found is None:
-        head = audit_trail.head(ctx, CLI_ACTOR)
-        console.print("監査ログは完全です（改ざん・削除・順序の入れ替え・挿入はありません）")
-        if head:
-            console.print(f"最後の行: 連番 {head.seq:,}  ハッシュ {head.row_hash}（控えておくと末尾の削除を確かめられます）")
+    try:
+        anchors = [parse_anchor(text) for text in given or ()]
+    except ValueError:
+        _fail(DomainError("invalid_anchor", "控えは「連番:ハッシュ」（例 42:3f9a…、ハッシュは16桁以上の16進数）で指定してください"))
+    done = _run_with_progress("監査ログの検証", lambda progress: audit_trail.verify_anchored(
+        ctx, CLI_ACTOR, progress, anchors, restored=restored))
+    found = done.broken
+    if found is not None:
+        err.print(f"[red]監査ログが改ざんされています[/red]（{KINDS[found.kind]}）: {found.message}", soft_wrap=True)
+        raise typer.Exit(1)
+    console.print("監査ログは完全です（改ざん・削除・順序の入れ替え・挿入はありません）")
+    for anchor in anchors:
+        console.print(f"控え {anchor.seq}:{anchor.row_hash[:16]}… の行があることを確かめました")
+    if done.recorded and not done.reset_from:
+        console.print(f"控えファイルの連番 {done.recorded.seq:,} の行があることを確かめました")
+    if not done.head or not done.head.seq:
         return
-    err.print(f"[red]監査ログが改ざんされています[/red]（{KINDS[found.kind]}）: {found.message}")
-    raise typer.Exit(1)
+    console.print(f"控え（最後の行の連番:ハッシュ）: {done.head.seq}:{done.head.row_hash}", soft_wrap=True,
+                  highlight=False)
+    console.print("  監査ログの外に保管しておき、shikaku audit verify --anchor 連番:ハッシュ で確かめると、"
+                  "末尾の行の削除がわかります", soft_wrap=True)
+    if done.reset_from:
+        console.print(f"[yellow]注意[/yellow]: 復元したデータベースには控え {done.reset_from.seq}:"
+                      f"{done.reset_from.row_hash[:16]}… の行がありません（バックアップより後の記録です）。"
+                      f"控えファイルを連番 {done.anchored.seq:,} に置き直し、監査ログに記録しました", soft_wrap=True)
+    elif done.anchor_file is not None:
+        console.print(f"控えファイル {done.anchor_file}: 連番 {done.anchored.seq:,} まで記録しています", soft_wrap=True)
+    else:
+        console.print("控えファイルはありません（鍵を SHIKAKU_SECRET_KEY で渡しているか、SHIKAKU_AUDIT_ANCHOR=off の"
+                      "ため。SHIKAKU_AUDIT_ANCHOR でファイルの置き場所を指定できます）。上の控えを保管してください", soft_wrap=True)
 
 
 @audit_app.command("verify")
-def audit_verify(db: Db = None):
-    """監査ログのハッシュチェーンを検証し、最初に壊れている行を示します (正常 0、異常 1)."""
-    _verify_chain(build_context(database_url(db)))
+def audit_verify(db: Db = None,
+                 anchor: Annotated[Optional[list[str]], typer.Option(
+                     "--anchor", help="控えておいた「連番:ハッシュ」: その行がまだあることも確かめます (複数可)")] = None):
+    """監査ログのハッシュチェーンを検証し、最初に壊れている行を示します (正常 0、異常 1)。
+    控え (--anchor、控えファイル) の行が残っていることも確かめ、最後の行を次の控えとして表示します."""
+    _verify_chain(build_context(database_url(db)), anchor)
 
 
 @keys_app.command("rotate")
@@ -534,7 +576,7 @@ def restore_database(file: Annotated[Path, typer.Argument(help="バックアッ�
     except DomainError as exc:
         _fail(exc)
     console.print(f"復元しました: {file}")
-    _verify_chain(ctx)
+    _verify_chain(ctx, restored=True)
 
 
 def main() -> None:

@@ -1,5 +1,9 @@
 """Who signs in to the web pages: staff users (職員, password) and members (加入者, their My Number
-card's id and PIN), and the sessions their browsers hold."""
+card's id and PIN), and the sessions their browsers hold.
+
+A sign-in under a name or card id that signs in nobody is answered exactly as one under a real
+account with a wrong password, along the whole sequence (the lock-out and its duration included):
+its misses are counted in `sign_in_misses` under a keyed hash of what was typed (D-94)."""
 from __future__ import annotations
 
 import functools
@@ -10,17 +14,21 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Callable, Iterator
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from ..adapters.db.schema import myna_cards, users, web_sessions
+from ..adapters.db.schema import myna_cards, sign_in_misses, users, web_sessions
 from ..domain.errors import DomainError
 from ..domain.numbers import masked_if_my_number
+from ..domain.text import check_text
+from . import documents
 from .auth import STAFF, Actor, Permission, Role, authorize
 from .context import Context, as_utc, audit
+from .members import find_member
 
 STAFF_MAX_FAILURES = 5  # then the account is locked for STAFF_LOCK
 STAFF_LOCK = timedelta(minutes=15)
@@ -92,6 +100,7 @@ def add_user(ctx: Context, actor: Actor, username: str, display_name: str, role:
     if role not in STAFF:
         raise DomainError("invalid_role", "職員の役割は admin / supervisor / clerk / auditor です", "role")
     username, password = validate_username(username), validate_password(password)
+    check_text(display_name, "表示名", "name")
     with ctx.writing() as conn:
         if conn.execute(select(users.c.id).where(users.c.username == username)).first():
             raise DomainError("user_exists", "この利用者IDは登録済みです", "username", status=409)
@@ -137,33 +146,75 @@ def _keeping_refusals(ctx: Context) -> Iterator[Connection]:
         raise refusal
 
 
+@dataclass
+class _Count:
+    """The misses in a row behind one sign-in attempt, where they are kept: the user's or the
+    card's row, or the `sign_in_misses` row of a name or card id that signs in nobody."""
+
+    failures: int
+    locked_until: datetime | None
+    store: Callable[[int, datetime | None], None]
+
+
+def _user_count(conn: Connection, row) -> _Count:
+    def store(failures: int, locked_until: datetime | None) -> None:
+        conn.execute(update(users).where(users.c.id == row.id).values(failed_attempts=failures,
+                                                                      locked_until=locked_until))
+    return _Count(row.failed_attempts, as_utc(row.locked_until), store)
+
+
+def _card_count(conn: Connection, card) -> _Count:
+    def store(failures: int, _locked_until: datetime | None) -> None:
+        conn.execute(update(myna_cards).where(myna_cards.c.card_id == card.card_id).values(pin_failures=failures))
+    return _Count(card.pin_failures, None, store)
+
+
+def _miss_count(ctx: Context, conn: Connection, side: str, typed: str) -> _Count:
+    """The misses of a typed value that signs in nobody, kept in the database so that every
+    server process answers alike; under a keyed hash (HMAC, the vault's look-up key), so that a
+    個人番号 typed for a name is stored neither in clear nor as a hash anyone could enumerate. Rows
+    of a lock-out that has run out are dropped on the way (they count as no row)."""
+    key, now = ctx.vault.current.lookup_hash(f"sign-in\x1f{side}\x1f{typed}"), _now()
+    conn.execute(delete(sign_in_misses).where(sign_in_misses.c.locked_until < now,
+                                              sign_in_misses.c.failures == 0))
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(sign_in_misses).values(name_hash=key, failures=0, last_failed_at=now)
+                 .on_conflict_do_nothing(index_elements=["name_hash"]))
+    row = conn.execute(select(sign_in_misses).where(sign_in_misses.c.name_hash == key).with_for_update()).one()
+
+    def store(failures: int, locked_until: datetime | None) -> None:
+        conn.execute(update(sign_in_misses).where(sign_in_misses.c.name_hash == key).values(
+            failures=failures, locked_until=locked_until, last_failed_at=_now()))
+    return _Count(row.failures, as_utc(row.locked_until), store)
+
+
 def sign_in_staff(ctx: Context, username: str, password: str, remote: str | None) -> WebSession:
-    """Checks a password; after STAFF_MAX_FAILURES misses in a row the account locks for STAFF_LOCK."""
+    """Checks a password; after STAFF_MAX_FAILURES misses in a row the name locks for STAFF_LOCK,
+    whether an account has it or not (D-94)."""
     with _keeping_refusals(ctx) as conn:
         row = conn.execute(select(users).where(users.c.username == username)
                            .with_for_update()).first()
-        if row is None or row.disabled_at is not None:
-            _verified(_dummy_hash(), password)
+        known = row is not None and row.disabled_at is None
+        if known:
+            who, target, count = Actor(Role(row.role), row.username, remote), row.username, _user_count(conn, row)
+        else:  # unknown or disabled: answered like a wrong password, never recorded as a role
             typed = masked_if_my_number(username)[:64] or "-"  # D-80
-            audit(conn, Actor(Role.CLERK, typed, remote), "sign_in.refused", None)
-            raise SIGN_IN_REFUSED
-        who = Actor(Role(row.role), row.username, remote)
-        locked_until = as_utc(row.locked_until)
-        if locked_until and locked_until > _now():
-            audit(conn, who, "sign_in.locked", row.username)
-            raise _locked_out(locked_until)
-        if not _verified(row.password_hash, password):
-            failures = row.failed_attempts + 1
-            lock = _now() + STAFF_LOCK if failures >= STAFF_MAX_FAILURES else None
-            conn.execute(update(users).where(users.c.id == row.id).values(
-                failed_attempts=0 if lock else failures, locked_until=lock))
-            audit(conn, who, "sign_in.failed", row.username, failures=failures)
-            if lock:
-                raise _locked_out(lock)
-            raise SIGN_IN_REFUSED
-        conn.execute(update(users).where(users.c.id == row.id)
-                     .values(failed_attempts=0, locked_until=None))
-        return _open_session(conn, who, STAFF_SESSION, row.display_name)
+            who, target, count = Actor(Role.ANONYMOUS, typed, remote), None, _miss_count(ctx, conn, "staff", username)
+        if count.locked_until and count.locked_until > _now():
+            audit(conn, who, "sign_in.locked" if known else "sign_in.refused", target, locked=True)
+            raise _locked_out(count.locked_until)
+        if known and _verified(row.password_hash, password):
+            count.store(0, None)
+            return _open_session(conn, who, STAFF_SESSION, row.display_name)
+        if not known:
+            _verified(_dummy_hash(), password)  # as slow as a wrong password
+        failures = count.failures + 1
+        lock = _now() + STAFF_LOCK if failures >= STAFF_MAX_FAILURES else None
+        count.store(0 if lock else failures, lock)
+        audit(conn, who, "sign_in.failed" if known else "sign_in.refused", target, failures=failures)
+        if lock:
+            raise _locked_out(lock)
+        raise SIGN_IN_REFUSED
 
 
 def _locked_out(until: datetime) -> DomainError:
@@ -175,36 +226,41 @@ def _locked_out(until: datetime) -> DomainError:
 
 def sign_in_member(ctx: Context, card_id: str, pin: str, remote: str | None) -> WebSession:
     """加入者のログイン: the My Number card's id and its 4-digit PIN; the third miss in a row
-    locks the PIN, as the card itself does (reset at the municipality, here by an admin)."""
+    locks the PIN, as the card itself does, until it is reset (a staff reset with a letter,
+    `reset_portal_pin`). A card id that signs in nobody (no such card, or no PIN) is answered
+    alike along the whole sequence (D-94)."""
     with _keeping_refusals(ctx) as conn:
         card = conn.execute(select(myna_cards).where(myna_cards.c.card_id == card_id)
                             .with_for_update()).first()
+        known = card is not None and card.pin_hash is not None
         # A member may type the 個人番号 printed on the card for its id: never audited in clear (D-80).
-        who = Actor(Role.MEMBER, masked_if_my_number(card_id)[:32] or "-", remote)
-        if card is None or card.pin_hash is None:
-            _verified(_dummy_hash(), pin)
-            audit(conn, who, "portal.sign_in.refused", None)
-            raise _wrong_pin(None)
-        if card.pin_failures >= PIN_MAX_FAILURES:
-            audit(conn, who, "portal.sign_in.locked", card_id)
+        typed = masked_if_my_number(card_id)[:32] or "-"
+        if known:
+            who, target, count = Actor(Role.MEMBER, typed, remote), card_id, _card_count(conn, card)
+        else:
+            who, target, count = Actor(Role.ANONYMOUS, typed, remote), None, _miss_count(ctx, conn, "card", card_id)
+        if count.failures >= PIN_MAX_FAILURES:
+            audit(conn, who, "portal.sign_in.locked" if known else "portal.sign_in.refused", target, locked=True)
             raise _pin_locked()
-        if not _verified(card.pin_hash, pin):
-            failures = card.pin_failures + 1
-            conn.execute(update(myna_cards).where(myna_cards.c.card_id == card_id)
-                         .values(pin_failures=failures))
-            audit(conn, who, "portal.sign_in.failed", card_id, failures=failures)
-            raise _pin_locked() if failures >= PIN_MAX_FAILURES else _wrong_pin(PIN_MAX_FAILURES - failures)
-        conn.execute(update(myna_cards).where(myna_cards.c.card_id == card_id).values(pin_failures=0))
-        return _open_session(conn, who, MEMBER_SESSION, "")
+        if known and _verified(card.pin_hash, pin):
+            count.store(0, None)
+            return _open_session(conn, who, MEMBER_SESSION, "")
+        if not known:
+            _verified(_dummy_hash(), pin)
+        failures = count.failures + 1
+        count.store(failures, None)
+        audit(conn, who, "portal.sign_in.failed" if known else "portal.sign_in.refused", target, failures=failures)
+        raise _pin_locked() if failures >= PIN_MAX_FAILURES else _wrong_pin(PIN_MAX_FAILURES - failures)
 
 
-def _wrong_pin(left: int | None) -> DomainError:
-    rest = f"あと{left}回間違えると暗証番号がロックされます。" if left else ""
-    return DomainError("sign_in_failed", f"カード番号または暗証番号が正しくありません。{rest}", status=401)
+def _wrong_pin(left: int) -> DomainError:
+    return DomainError("sign_in_failed", "カード番号または暗証番号が正しくありません。"
+                       f"あと{left}回間違えると暗証番号がロックされます。", status=401)
 
 
 def _pin_locked() -> DomainError:
     return DomainError("pin_locked", "暗証番号を3回続けて間違えたため、ロックされています。"
+                       "ご加入の健康保険組合に再設定をお申し出いただくか（新しい暗証番号を郵送でお知らせします）、"
                        "お住まいの市区町村の窓口で暗証番号の再設定を行ってください。", status=423)
 
 
@@ -218,6 +274,77 @@ def set_card_pin(ctx: Context, actor: Actor, card_id: str, pin: str) -> None:
         if not done:
             raise DomainError("card_not_found", "該当するマイナンバーカードが見つかりません", status=404)
         audit(conn, actor, "myna.pin_reset", card_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PortalPin:
+    """The card a member signs in to the portal with (the newest of theirs with a PIN)."""
+
+    card_id: str
+    locked: bool
+
+
+def _pin_card(conn: Connection, member_row):
+    """The member's card with a PIN whose certificate runs longest (their current card), or None."""
+    if member_row.my_number_hash is None:
+        return None
+    return conn.execute(select(myna_cards).where(myna_cards.c.my_number_hash == member_row.my_number_hash,
+                                                 myna_cards.c.pin_hash.is_not(None))
+                        .order_by(myna_cards.c.certificate_expires_on.desc(), myna_cards.c.card_id.desc())).first()
+
+
+def portal_pin(ctx: Context, actor: Actor, member_id: str) -> PortalPin | None:
+    """Whether the member signs in to the portal with a PIN, and whether it is locked (the staff
+    member page offers the reset then)."""
+    authorize(actor, Permission.MEMBERS_READ)
+    with ctx.reading() as conn:
+        card = _pin_card(conn, find_member(conn, member_id))
+    return PortalPin(card.card_id, card.pin_failures >= PIN_MAX_FAILURES) if card else None
+
+
+_WEAK_PINS = {d * 4 for d in "0123456789"} | {"0123456789"[i:i + 4] for i in range(7)} | \
+    {"9876543210"[i:i + 4] for i in range(7)}
+
+
+def _new_pin() -> str:
+    """A random 4-digit PIN (secrets), never one of the first a guesser tries (0000, 1234 …)."""
+    while True:
+        pin = f"{secrets.randbelow(10_000):04d}"
+        if pin not in _WEAK_PINS:
+            return pin
+
+
+def reset_portal_pin(ctx: Context, actor: Actor, member_id: str) -> bytes:
+    """暗証番号の再設定 by the society's staff (D-94): a new random PIN for the member's portal
+    card, stored as its argon2 hash, the lock and the failure count cleared and the card's portal
+    sessions ended; returns the letter to mail to the member (暗証番号再設定通知書, a PDF) — the
+    only place the PIN ever is: it is neither stored nor audited nor logged, and the letter is
+    made once. Audited as `portal.pin_reset` with the card id."""
+    authorize(actor, Permission.MEMBERS_WRITE)
+    on = ctx.today()
+    with ctx.reading() as conn:
+        row = find_member(conn, member_id)
+        card = _pin_card(conn, row)
+        if card is None:
+            raise DomainError("portal_pin_not_set", "この方のマイナンバーカードには加入者ポータルの暗証番号が"
+                              "設定されていないため、再設定できません", status=409)
+        holder = documents.holder(ctx, documents.situation(conn, row, on).state)
+    pin = _new_pin()
+    digest = hash_pin(pin)
+    from ..adapters.pdf import PinResetLetterPrint
+
+    letter = ctx.renderer.pin_reset_letter(PinResetLetterPrint(holder=holder, card_hint=card.card_id[-4:],
+                                                               pin=pin, issued_on=on))
+    with ctx.writing() as conn:  # the letter is made first: a failure leaves the old PIN in place
+        done = conn.execute(update(myna_cards).where(myna_cards.c.card_id == card.card_id,
+                                                     myna_cards.c.pin_hash.is_not(None))
+                            .values(pin_hash=digest, pin_failures=0)).rowcount
+        if not done:
+            raise DomainError("portal_pin_not_set", "この方のマイナンバーカードの暗証番号は取り消されています", status=409)
+        conn.execute(delete(web_sessions).where(web_sessions.c.role == Role.MEMBER.value,
+                                                web_sessions.c.subject == card.card_id))
+        audit(conn, actor, "portal.pin_reset", card.card_id, member=str(row.id))
+    return letter
 
 
 def _token_hash(token: str) -> str:
@@ -253,10 +380,11 @@ def session(ctx: Context, token: str | None, remote: str | None) -> WebSession |
     return WebSession(token, Actor(Role(row.role), row.subject, remote), row.csrf_token, name)
 
 
-def sign_out(ctx: Context, token: str) -> None:
+def sign_out(ctx: Context, token: str, remote: str | None = None) -> None:
+    """Ends the session; audited with the caller's address like the sign-in."""
     with ctx.writing() as conn:
         row = conn.execute(select(web_sessions).where(
             web_sessions.c.token_hash == _token_hash(token))).first()
         if row is not None:
             conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == row.token_hash))
-            audit(conn, Actor(Role(row.role), row.subject), "sign_out", row.subject)
+            audit(conn, Actor(Role(row.role), row.subject, remote), "sign_out", row.subject)

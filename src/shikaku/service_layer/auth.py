@@ -17,6 +17,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # 監査: reads, never writes
     FACILITY = "facility"  # 医療機関等: verification only
     MEMBER = "member"  # 加入者: their own data only
+    ANONYMOUS = "anonymous"  # 未認証: no credential, or one that is not known (audit rows only)
 
 
 STAFF = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CLERK, Role.AUDITOR})

@@ -24,6 +24,8 @@ from .auth import Actor
 
 if TYPE_CHECKING:
     from ..adapters.pdf import DocumentRenderer
+    from .admission import DenialTrace
+    from .guessing import GuessWatch
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 
@@ -43,6 +45,12 @@ def in_japan(moment: datetime) -> datetime:
     return as_utc(moment).astimezone(JAPAN)
 
 
+def _denial_trace() -> DenialTrace:
+    from .admission import DenialTrace
+
+    return DenialTrace.from_env()
+
+
 @dataclass
 class Context:
     """The society's services share one of these per process."""
@@ -56,12 +64,18 @@ class Context:
     insurer: dict | None = None  # cached by service_layer.society.insurer_record
     facility_limit: TokenBuckets = field(default_factory=TokenBuckets.from_env)  # per facility
     sign_in_limit: TokenBuckets = field(default_factory=TokenBuckets.for_sign_in)  # per client address
+    credential_failures: TokenBuckets = field(default_factory=TokenBuckets.for_credential_failures)
+    denial_trace: DenialTrace = field(default_factory=_denial_trace)  # refusals in the audit log
     access_log: AccessLogWriter = field(init=False)
     published: PublishedView = field(init=False)
+    guess_watch: GuessWatch = field(init=False)  # birth-date guessing (DOMAIN.md §10)
 
     def __post_init__(self):
+        from .guessing import GuessWatch
+
         self.access_log = AccessLogWriter(self.engine)
         self.published = PublishedView(self.engine)
+        self.guess_watch = GuessWatch.for_context(self)
         _contexts[self.engine] = ref(self)  # `audit` finds the chain's keys from the connection
 
     @contextmanager

@@ -705,14 +705,15 @@ def _registration_row(family: FamilyHistory, identity: Identity, registration: R
 
 
 def _formatted(data) -> dict:
-    """Registration data as the file writes it: dates ISO, flags 0/1, amounts in yen."""
+    """Registration data as the file writes it: dates ISO, flags 0/1, amounts in yen (numbers,
+    which the CSV writer never escapes)."""
     out = {}
     for key in ("name", "name_kana", "standard_monthly_remuneration", "coverage_ends_on",
                 "resident_tax_exempt", "income_declared_low", "certificate_requested"):
         value = data.get(key)
         if value is None:
             continue
-        out[key] = "1" if value is True else "0" if value is False else str(_iso(value))
+        out[key] = "1" if value is True else "0" if value is False else _iso(value)
     return out
 
 

@@ -150,6 +150,19 @@ def search(ctx: Context, actor: Actor, query: commands.MemberSearch,
         return _views(conn, rows, as_of or ctx.today()), total
 
 
+def search_by_my_number(ctx: Context, actor: Actor, my_number: str,
+                        as_of: date | None = None) -> list[MemberView]:
+    """加入者検索 by 個人番号 (a POST, never a URL: issue 12, item 7): found by its keyed hash,
+    never decrypted; every search is audited with the number masked, found or not."""
+    authorize(actor, Permission.MEMBERS_READ)
+    clear = validate_my_number(my_number)
+    with ctx.writing() as conn:
+        rows = repo.members_with_hash(conn, *ctx.vault.lookup_hashes(clear))
+        audit(conn, actor, "member.search.my_number", None, my_number=mask_my_number(clear),
+              found=[str(row.id) for row in rows])
+        return _views(conn, rows, as_of or ctx.today())
+
+
 def family(ctx: Context, actor: Actor, member_id: str, as_of: date | None = None) -> list[MemberView]:
     """世帯: the insured and their dependents (one 記号・番号), by 枝番."""
     authorize(actor, Permission.MEMBERS_READ)

@@ -150,7 +150,7 @@ def what_to_bring(ctx: Context, actor: Actor) -> Advice:
             service_date=v.as_of, facility=commands.ReceptionFacility(online_verification=True),
             presented=[Presented.MYNA_CARD], card_id=actor.subject,
             symbol=v.symbol, number=v.number, branch=v.branch, birth_date=v.birth_date)
-        facts, _ = reception.desk_facts(ctx, form)
+        facts, _ = reception.desk_facts(ctx, actor, form)
         return advise(facts, v.eligible, own.myna_reason, ctx.policy)
 
     return _audited(ctx, actor, "portal.what_to_bring", advice)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..adapters.db import repository as repo
 from ..adapters.db.schema import legacy_cards, members
-from ..domain.reception import DeskFacts, Presented
+from ..domain.reception import DeskFacts, Presented, faces_as_read
 from ..domain.reception import assess as decide
 from ..domain.verification import Verdict
 from . import commands, society, verification
@@ -28,38 +28,34 @@ def _card_data_query(ctx: Context, form: commands.ReceptionAssessment) -> comman
 
 def assess(ctx: Context, actor: Actor, form: commands.ReceptionAssessment) -> dict:
     authorize(actor, Permission.RECEPTION)
-    facts, eligible = desk_facts(ctx, form, actor if actor.role is Role.FACILITY else None)
+    facts, eligible = desk_facts(ctx, actor, form)
     answer = decide(facts, ctx.policy)
     return {"insured_treatment": answer.insured_treatment, "code": answer.code,
             "message": answer.message, "eligible_in_registry": eligible}
 
 
-def desk_facts(ctx: Context, form: commands.ReceptionAssessment,
-               log_as: Actor | None = None) -> tuple[DeskFacts, bool]:
-    """What the desk can know (no authorisation), and the society's own truth on the day. The
-    online checks are logged as verifications of `log_as` (a facility at its desk)."""
+def desk_facts(ctx: Context, actor: Actor, form: commands.ReceptionAssessment) -> tuple[DeskFacts, bool | None]:
+    """What the desk can know (no authorisation), and the society's own truth on the day. A
+    facility (§9) gets None for the latter, its online checks are logged as its verifications,
+    and the faces of its documents are what it read from them: it learns nothing that online
+    verification would not tell it. Staff and the member's own portal see the registry's."""
     on, presented = form.service_date, frozenset(form.presented)
     card_verdict = data_verdict = None
     if form.card_id and Presented.MYNA_CARD in presented:
-        card_verdict = verification.decide(ctx, commands.CardVerification(
+        card_verdict = verification.decide(ctx, actor, commands.CardVerification(
             method="myna_card", service_date=on, card_id=form.card_id, identity_check="face"), on)
     query = _card_data_query(ctx, form)
     if query is not None:
-        data_verdict = verification.decide(ctx, query, on)
-    if log_as is not None:
+        data_verdict = verification.decide(ctx, actor, query, on)
+    if actor.role is Role.FACILITY:
         for verdict in (card_verdict, data_verdict):
             if verdict is not None:
-                verification.log_query(ctx, log_as, "reception", None, on, verdict)
-    member_id = _member_of(ctx, form, card_verdict, data_verdict)
-    certificate_ok = legacy_ok = eligible = False
-    if member_id is not None:
-        with ctx.reading() as conn:
-            row = repo.member_row(conn, member_id)
-            eligible = repo.load_family(conn, row.family_id).state(row.id, on).eligible
-            certificate_ok = any(h.valid_on(on) for h in held_certificates(conn, row.id))
-            legacy_ok = conn.execute(select(legacy_cards.c.id).where(
-                legacy_cards.c.member_id == row.id, legacy_cards.c.issued_on <= on,
-                legacy_cards.c.valid_until >= on)).first() is not None
+                verification.log_query(ctx, actor, "reception", None, on, verdict)
+        certificate_ok, legacy_ok = faces_as_read(on, form.certificate_expires_on,
+                                                  form.legacy_card_expires_on, ctx.policy)
+        eligible = None
+    else:
+        certificate_ok, legacy_ok, eligible = _registry_faces(ctx, form, card_verdict, data_verdict)
     online = form.facility.online_verification
     facts = DeskFacts(service_date=on, online=online,
                       reader_working=form.facility.reader_working, presented=presented,
@@ -67,6 +63,24 @@ def desk_facts(ctx: Context, form: commands.ReceptionAssessment,
                       data_validity=data_verdict.validity if data_verdict and online else None,
                       certificate_on_face=certificate_ok, legacy_on_face=legacy_ok)
     return facts, eligible
+
+
+def _registry_faces(ctx: Context, form: commands.ReceptionAssessment,
+                    *verdicts: Verdict | None) -> tuple[bool, bool, bool]:
+    """(certificate valid on its face, legacy card valid on its face, eligible) from the
+    registry, for staff."""
+    on = form.service_date
+    member_id = _member_of(ctx, form, *verdicts)
+    if member_id is None:
+        return False, False, False
+    with ctx.reading() as conn:
+        row = repo.member_row(conn, member_id)
+        eligible = repo.load_family(conn, row.family_id).state(row.id, on).eligible
+        certificate_ok = any(h.valid_on(on) for h in held_certificates(conn, row.id))
+        legacy_ok = conn.execute(select(legacy_cards.c.id).where(
+            legacy_cards.c.member_id == row.id, legacy_cards.c.issued_on <= on,
+            legacy_cards.c.valid_until >= on)).first() is not None
+    return certificate_ok, legacy_ok, eligible
 
 
 def _member_of(ctx: Context, form: commands.ReceptionAssessment, *verdicts: Verdict | None) -> int | None:

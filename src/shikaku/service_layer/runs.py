@@ -6,7 +6,6 @@ killed at any point and then resumed (or run again) leaves every member with exa
 certificate: one from a batch that committed, none from one that did not."""
 from __future__ import annotations
 
-import csv
 import io
 import os
 from datetime import date, datetime, timedelta, timezone
@@ -14,6 +13,7 @@ from typing import Callable, Iterator
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from ..adapters import csv_cells
 from ..adapters.db import repository as repo
 from ..adapters.db.schema import certificate_runs, eligibility_certificates, members
 from ..domain import certificates as rules
@@ -218,10 +218,11 @@ def print_file(ctx: Context, actor: Actor, run_id: str, out, progress: Callable[
 
 
 def manifest(ctx: Context, actor: Actor, run_id: str) -> str:
-    """CSV manifest of a run (for the print shop and the mailing), in the print file's order."""
+    """CSV manifest of a run (for the print shop and the mailing), in the print file's order;
+    opened in a spreadsheet, so its cells are escaped (`csv_cells`)."""
     authorize(actor, Permission.RUNS)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_cells.writer(buffer)
     writer.writerow(["連番", "交付番号", "記号", "番号", "枝番", "氏名", "交付年月日", "有効開始日", "有効期限"])
     with ctx.reading() as conn:
         run = _run_row(conn, run_id)

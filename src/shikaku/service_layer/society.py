@@ -14,6 +14,7 @@ from ..adapters.db import repository as repo
 from ..adapters.db.schema import api_tokens, facilities, society
 from ..domain.errors import DomainError
 from ..domain.numbers import validate_facility_code, validate_insurer_number
+from ..domain.text import check_text
 from .auth import Actor, Permission, Role, authorize
 from .context import Context, as_utc, audit
 
@@ -67,6 +68,7 @@ def _token_hash(token: str) -> str:
 def issue_token(ctx: Context, actor: Actor, role: Role, subject: str) -> dict:
     """A new bearer token; only its hash is stored, the token is shown once."""
     authorize(actor, Permission.TOKENS_WRITE)
+    check_text(subject, "対象", "subject")
     token = secrets.token_urlsafe(32)
     with ctx.writing() as conn:
         if role is Role.FACILITY and not conn.execute(
@@ -97,8 +99,22 @@ def list_tokens(ctx: Context, actor: Actor, limit: int = 100, offset: int = 0) -
                 for row in rows], total
 
 
+def _refuse_configured(token: str) -> None:
+    """`SHIKAKU_ADMIN_TOKEN` is configuration: no revocation can stop it, so none claims to."""
+    if _is_configured_admin(token):
+        raise DomainError("token_not_revocable",
+                          "設定で与えられた管理者トークン (SHIKAKU_ADMIN_TOKEN) は失効できません。"
+                          "設定から外してサーバーを再起動してください", "token", status=409)
+
+
+def _is_configured_admin(token: str) -> bool:
+    admin = os.environ.get(ADMIN_TOKEN_ENV)
+    return bool(admin) and hmac.compare_digest(token.encode(), admin.encode())
+
+
 def revoke_token(ctx: Context, actor: Actor, token: str) -> None:
     """Revokes a token given in full (the CLI)."""
+    _refuse_configured(token)
     _revoke_by_admin(ctx, actor, api_tokens.c.token_hash == _token_hash(token))
 
 
@@ -121,7 +137,10 @@ def _revoke_by_admin(ctx: Context, actor: Actor, which) -> None:
 
 def revoke_own_token(ctx: Context, token: str, remote: str | None) -> None:
     """Whoever holds a token may revoke it (RFC 7009), e.g. a clinic whose token leaked. Silent
-    whether or not it existed, so that the answer tells nothing; audited as its holder."""
+    whether or not it existed, so that the answer tells nothing; audited as its holder. The
+    configured admin token is refused (409): whoever sends it holds it, so the truth tells them
+    nothing new, while a 200 would claim a revocation that never happens."""
+    _refuse_configured(token)
     live = (api_tokens.c.token_hash == _token_hash(token), api_tokens.c.revoked_at.is_(None))
     with ctx.reading() as conn:  # anyone may call this: a made-up token costs no write lock
         if conn.execute(select(api_tokens.c.id).where(*live)).first() is None:
@@ -150,17 +169,25 @@ TOKEN_CACHE_SECONDS = 5.0
 _token_cache: dict[str, tuple[float, Role, str]] = {}
 
 
+def known_actor(token: str, remote: str | None) -> Actor | None:
+    """The actor behind a bearer token if it is known without a database look-up: the configured
+    admin token, or a token verified in the last TOKEN_CACHE_SECONDS."""
+    if _is_configured_admin(token):
+        return Actor(Role.ADMIN, "admin-token", remote)
+    cached = _token_cache.get(_token_hash(token))
+    if cached and cached[0] > time.monotonic():
+        return Actor(cached[1], cached[2], remote)
+    return None
+
+
 def authenticate(ctx: Context, token: str | None, remote: str | None) -> Actor | None:
     """The actor behind a bearer token, or None. `SHIKAKU_ADMIN_TOKEN`, when set, is an admin."""
     if not token:
         return None
-    admin = os.environ.get(ADMIN_TOKEN_ENV)
-    if admin and hmac.compare_digest(token.encode(), admin.encode()):
-        return Actor(Role.ADMIN, "admin-token", remote)
+    known = known_actor(token, remote)
+    if known is not None:
+        return known
     digest = _token_hash(token)
-    cached = _token_cache.get(digest)
-    if cached and cached[0] > time.monotonic():
-        return Actor(cached[1], cached[2], remote)
     with ctx.reading() as conn:
         row = conn.execute(select(api_tokens.c.role, api_tokens.c.subject).where(
             api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))).first()

@@ -17,8 +17,8 @@ from ..domain.numbers import normalize_digits, validate_insurer_number
 from ..domain.ratio import elderly_from, elderly_until, is_elderly, preschool_until
 from ..domain.registry import MemberState, Relationship
 from ..domain.verification import Validity, Verdict, by_card_data, by_person
-from . import commands, society
-from .auth import Actor, Permission, authorize
+from . import commands, guessing, society
+from .auth import Actor, Permission, Role, authorize
 from .context import Context
 
 _RELATIONSHIP_CODES = {Relationship.INSURED: "1", Relationship.DEPENDENT: "2"}
@@ -96,11 +96,22 @@ def specific_diseases(state: MemberState) -> list[dict]:
              "valid_until": c.valid_until} for c in state.specific_diseases]
 
 
-def decide(ctx: Context, query, on: date) -> Verdict:
-    """The verdict of one query on the published view (no authorisation, no log)."""
+def decide(ctx: Context, asker: Actor, query, on: date) -> Verdict:
+    """The verdict of one query on the published view (no authorisation, no log). A facility's
+    card-data query is answered as not found while it is guessing birth dates (DOMAIN.md §10):
+    every facility route decides here, so none escapes the rule."""
     if isinstance(query, commands.CardVerification):
         return _by_card(ctx.published, query, on)
+    if not guessing.admits(ctx, asker, query.symbol, query.number, query.birth_date):
+        return Verdict(Validity.NOT_FOUND, None)
     return _by_card_data(ctx.published, society.insurer_record(ctx)["insurer_number"], query, on)
+
+
+def charge(ctx: Context, actor: Actor, queries: int) -> None:
+    """DOMAIN.md §10: a request of several queries counts as many against the facility's rate
+    limit; admission took one, the rest is owed (the facility waits until it is repaid)."""
+    if actor.role is Role.FACILITY:
+        ctx.facility_limit.take(actor.subject, queries - 1)
 
 
 def log_query(ctx: Context, actor: Actor, method: str, identity_check: str | None, on: date,
@@ -115,7 +126,7 @@ def verify(ctx: Context, actor: Actor, query: commands.CardVerification | comman
     authorize(actor, Permission.VERIFY)
     if query.service_date is None:
         raise DomainError("missing_field", "この項目は必須です", "service_date")
-    verdict = decide(ctx, query, query.service_date)
+    verdict = decide(ctx, actor, query, query.service_date)
     log_query(ctx, actor, query.method,
               query.identity_check if isinstance(query, commands.CardVerification) else None, query.service_date,
               verdict)
@@ -133,11 +144,12 @@ def verify_fhir(ctx: Context, actor: Actor, payload: dict) -> dict:
 def verify_batch(ctx: Context, actor: Actor, batch: commands.VerificationBatch) -> list[dict]:
     """一括照会: the answers in the order of the items."""
     authorize(actor, Permission.VERIFY)
+    charge(ctx, actor, len(batch.items))
     insurer = society.insurer_record(ctx)
     results = []
     for item in batch.items:
         on = item.service_date or batch.service_date
-        verdict = decide(ctx, item, on)
+        verdict = decide(ctx, actor, item, on)
         log_query(ctx, actor, item.method, None, on, verdict)
         results.append(_answer(insurer, verdict, on, item.limit_consent))
     return results
@@ -148,10 +160,10 @@ def access_history(ctx: Context, actor: Actor, member_id: str, limit: int = 100,
     """照会履歴 of one member, newest first (who verified them, when, how, with what result)."""
     authorize(actor, Permission.MEMBERS_READ)
     row_id = repo.parse_id(member_id)
-    if row_id < 0:
-        raise DomainError("member_not_found", "該当する加入者が見つかりません", status=404)
     ctx.access_log.flush()
     with ctx.reading() as conn:
+        if row_id < 0 or repo.member_row(conn, row_id) is None:
+            raise DomainError("member_not_found", "該当する加入者が見つかりません", status=404)
         return history_page(conn, row_id, limit, offset)
 
 

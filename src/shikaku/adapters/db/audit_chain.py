@@ -1,17 +1,28 @@
 """The audit log's hash chain in the database: appending under the head row's lock, the triggers
-that refuse UPDATE and DELETE, and the streaming walk of `shikaku audit verify`."""
+that refuse UPDATE and DELETE, the streaming walk of `shikaku audit verify`, and the publisher
+that keeps the anchor file (D-93) up with the committed head."""
 from __future__ import annotations
 
+import atexit
+import logging
+import threading
+import time
+import weakref
 from dataclasses import fields
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterable
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from ...domain.audit_chain import Break, Entry, Head, canonical, check_chain
+from ...domain.audit_chain import Anchor, Break, Entry, Head, anchor_of, canonical, check_chain
+from ..audit_anchor import AnchorFile, anchor_path, database_name
 from ..vault import Keyring, VaultKeyError
 from .schema import audit_head, audit_log
 
 HEAD_ID = 1
+ANCHOR_INTERVAL = 1.0  # seconds: the anchor trails the committed head by about this much
+ANCHOR_LINGER = 30.0  # seconds after the last append the publisher keeps looking (long transactions)
+log = logging.getLogger(__name__)
 
 # Refuse any change to written rows, whoever connects (the owner can still drop these: the keyed
 # chain is what catches that).
@@ -48,6 +59,9 @@ def append(conn: Connection, keys: Keyring, values: dict) -> None:
     row_hash = keys.key(head.key_id).audit_mac(canonical(row))
     conn.execute(insert(audit_log).values(**row, row_hash=row_hash))
     conn.execute(update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=row["seq"], row_hash=row_hash))
+    publisher = _publisher(conn.engine, keys)
+    if publisher is not None:
+        publisher.poke()  # a moment after the commit, the anchor file follows
 
 
 def change_key(conn: Connection, key_id: str) -> None:
@@ -75,9 +89,15 @@ def read_head(conn: Connection) -> Head | None:
     return Head(found.seq, found.row_hash, found.key_id) if found else None
 
 
+def read_link(conn: Connection, seq: int) -> str | None:
+    """The row hash of the row at `seq`, or None when there is none."""
+    return conn.execute(select(audit_log.c.row_hash).where(audit_log.c.seq == seq)).scalar()
+
+
 def verify(engine: Engine, keys: Keyring, progress: Callable[[int, int], None] | None = None,
-           every: int = 10_000) -> Break | None:
-    """Walks the whole chain in id order, streaming, and returns the first break or None."""
+           every: int = 10_000, anchors: Iterable[Anchor] = ()) -> Break | None:
+    """Walks the whole chain in id order, streaming, and returns the first break or None; the
+    chain must hold each of `anchors` (links kept outside the database)."""
     with engine.connect() as conn, engine.connect() as side:
         if conn.dialect.name == "postgresql":  # the head and the rows from one snapshot while servers
             conn.execution_options(isolation_level="REPEATABLE READ")  # append (SQLite: one read txn)
@@ -102,7 +122,7 @@ def verify(engine: Engine, keys: Keyring, progress: Callable[[int, int], None] |
             return side.execute(select(audit_log.c.id).where(audit_log.c.seq == seq)).scalar()
 
         return check_chain(entries(), lambda key_id, data: _mac(keys, key_id, data), keys.known(),
-                           head, locate)
+                           head, locate, anchors)
 
 
 def _mac(keys: Keyring, key_id: str, data: bytes) -> str | None:
@@ -110,3 +130,91 @@ def _mac(keys: Keyring, key_id: str, data: bytes) -> str | None:
         return keys.key(key_id).audit_mac(data)
     except VaultKeyError:
         return None
+
+
+class AnchorPublisher:
+    """Moves a database's anchor in the anchor file to the committed head, off the write path:
+    an append (inside its transaction, so not yet committed) pokes it; a daemon thread then reads
+    the committed head every ANCHOR_INTERVAL while appends come and for ANCHOR_LINGER after the
+    last, and advances the anchor when the head moved on and the chain still holds the anchored
+    link. A chain that lost it keeps its anchor (the evidence) and is logged."""
+
+    def __init__(self, engine: Engine, file: AnchorFile):
+        self._engine = weakref.ref(engine)
+        self.file, self.database = file, database_name(engine)
+        self._wake = threading.Event()
+        self._start = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.pending = False
+        self._reported: object = None
+
+    def poke(self) -> None:
+        self.pending = True
+        self._wake.set()
+        if self._thread is None:
+            with self._start:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="audit-anchor", daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            last_poke = time.monotonic()
+            while time.monotonic() - last_poke < ANCHOR_LINGER:
+                time.sleep(ANCHOR_INTERVAL)
+                if self._wake.is_set():
+                    self._wake.clear()
+                    last_poke = time.monotonic()
+                if not self.publish():
+                    return  # the engine is gone
+
+    def publish(self, report: bool = True) -> bool:
+        """One round; False when the engine no longer exists. Never raises; `report`: log a lost
+        link or a failure (once each)."""
+        engine = self._engine()
+        if engine is None:
+            return False
+        self.pending = False
+        try:
+            with engine.connect() as conn:
+                head = read_head(conn)
+                if head is None or head.seq == 0:
+                    return True
+                recorded, moved = self.file.advance(self.database, anchor_of(head),
+                                                    lambda old: old.held_by(read_link(conn, old.seq)))
+            if report and not moved and recorded != anchor_of(head) and self._reported != (recorded, head.seq):
+                self._reported = (recorded, head.seq)
+                log.error("audit anchor %s: the chain (head %s) no longer holds the anchored link %s; the "
+                          "anchor is kept: run `shikaku audit verify`", self.file.path, head.seq, recorded)
+        except Exception as exc:  # a full disk or a lost database must not fail the server
+            if report and self._reported != type(exc):
+                self._reported = type(exc)
+                log.warning("audit anchor %s: not updated (%s)", self.file.path, exc)
+        return True
+
+
+_publishers: weakref.WeakKeyDictionary[Engine, dict[Path, AnchorPublisher]] = weakref.WeakKeyDictionary()
+_publishers_lock = threading.Lock()
+
+
+def _publisher(engine: Engine, keys: Keyring) -> AnchorPublisher | None:
+    path = anchor_path(keys)
+    if path is None:
+        return None
+    found = _publishers.get(engine, {}).get(path)
+    if found is None:
+        with _publishers_lock:
+            per_engine = _publishers.setdefault(engine, {})
+            found = per_engine.get(path) or per_engine.setdefault(path, AnchorPublisher(engine, AnchorFile(path)))
+    return found
+
+
+@atexit.register
+def _publish_pending() -> None:
+    """A CLI command that appended exits right after its commit: publish what it left (quietly:
+    `audit verify` reports a lost link)."""
+    for per_engine in list(_publishers.values()):
+        for publisher in list(per_engine.values()):
+            if publisher.pending:
+                publisher.publish(report=False)

@@ -202,6 +202,15 @@ web_sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
+sign_in_misses = Table(
+    "sign_in_misses", metadata,  # failed sign-ins under a name or card id that signs in nobody (D-94)
+    Column("name_hash", String(64), primary_key=True),  # keyed hash of the side and the typed value
+    Column("failures", Integer, nullable=False, server_default="0"),  # as users.failed_attempts / pin_failures
+    Column("locked_until", DateTime(timezone=True), nullable=True),  # as users.locked_until
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sign_in_misses_locked_until", sign_in_misses.c.locked_until)
+
 audit_log = Table(
     "audit_log", metadata,  # append-only: no code path updates or deletes a row; triggers refuse it
     Column("id", Id, primary_key=True, autoincrement=True),
@@ -240,3 +249,16 @@ import_files = Table(
     Column("imported_at", DateTime(timezone=True), nullable=False),
     Column("actor", String(100), nullable=False),
 )
+
+guessing_flags = Table(
+    "guessing_flags", metadata,  # DOMAIN.md §10: a facility trying many birth dates for one 記号・番号
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("facility_code", String(10), nullable=False),
+    Column("symbol", String(16), nullable=False),
+    Column("number", String(16), nullable=False),
+    Column("birth_dates", Integer, nullable=False),  # different birth dates tried when flagged
+    Column("flagged_at", DateTime(timezone=True), nullable=False),
+    Column("released_at", DateTime(timezone=True), nullable=True),  # lifted by a supervisor
+    Column("released_by", String(100), nullable=True),
+)
+Index("ix_guessing_flags_flagged_at", guessing_flags.c.flagged_at)

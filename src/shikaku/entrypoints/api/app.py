@@ -6,18 +6,18 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi import Body as BodyParam
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from starlette.exceptions import HTTPException
 
 from ...adapters.db.repository import MAX_ID
 from ...service_layer import (
+    accounts,
     audit_trail,
     commands,
     documents,
+    guessing,
     members,
     myna,
     reception,
@@ -25,12 +25,12 @@ from ...service_layer import (
     society,
     verification,
 )
-from ...service_layer.auth import Actor, Role
+from ...service_layer.auth import Permission, Role
 from ...service_layer.context import Context
 from .. import web
 from . import fast_path, problems
-
-_bearer = HTTPBearer(auto_error=False)
+from .edge import Edge
+from .guard import Caller, GuardedRoute
 
 
 class FastJSON(JSONResponse):
@@ -48,12 +48,12 @@ class Body(BaseModel):
 class CardIn(Body):
     my_number: str = Field(max_length=30)
     card_id: str = Field(min_length=4, max_length=32, pattern=r"^[0-9A-Za-z]+$")
-    certificate_expires_on: date
+    certificate_expires_on: commands.Day
     pin: str | None = Field(default=None, description="暗証番号 (数字4桁): 加入者ポータルのログインに使います")
 
 
 class InsuranceRegistrationIn(Body):
-    registered_on: date | None = None
+    registered_on: commands.Day | None = None
 
 
 class VerifiedMember(BaseModel):
@@ -141,48 +141,35 @@ def create_app(ctx: Context) -> FastAPI:
                   openapi_url="/api/openapi.json", redoc_url=None,
                   description="健康保険組合の資格管理・オンライン資格確認・資格確認書 (API.md)")
 
-    async def actor(request: Request,
-              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
-        found = society.authenticate(ctx, credentials.credentials if credentials else None,
-                                     request.client.host if request.client else None)
-        if found is None:
-            raise HTTPException(401, "有効なアクセストークンが必要です",
-                                headers={"WWW-Authenticate": "Bearer"})
-        if fast_path.throttled(ctx, found):
-            raise HTTPException(problems.RATE_LIMITED[0], problems.RATE_LIMITED[2],
-                                headers=fast_path.retry_after(ctx))
-        return found
-
-    Who = Annotated[Actor, Depends(actor)]
     # Within BIGINT: SQLite's driver answers a larger offset with OverflowError (a 500).
     Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
-    AsOf = Annotated[date | None, Query(description="この日現在 (既定: 今日)")]
-    api = APIRouter(prefix="/api/v1")
+    AsOf = Annotated[commands.Day | None, Query(description="この日現在 (既定: 今日)")]
+    api = APIRouter(prefix="/api/v1", route_class=GuardedRoute)
 
     @api.get("/health", tags=["society"])
     async def health() -> dict:
         return {"status": "ok"}
 
     @api.get("/insurer", tags=["society"])
-    def insurer(who: Who) -> dict:
+    def insurer(who: Caller(Permission.SOCIETY_READ)) -> dict:
         return society.insurer(ctx, who)
 
     @api.post("/facilities", status_code=201, tags=["facilities"])
-    def add_facility(body: commands.FacilityRegistration, who: Who) -> dict:
+    def add_facility(body: commands.FacilityRegistration, who: Caller(Permission.FACILITIES_WRITE)) -> dict:
         return society.add_facility(ctx, who, body.code, body.name)
 
     @api.post("/tokens", status_code=201, tags=["society"])
-    def issue_token(body: commands.TokenIssue, who: Who) -> dict:
+    def issue_token(body: commands.TokenIssue, who: Caller(Permission.TOKENS_WRITE)) -> dict:
         return society.issue_token(ctx, who, body.role, body.subject)
 
     @api.get("/tokens", tags=["society"])
-    def list_tokens(who: Who, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    def list_tokens(who: Caller(Permission.TOKENS_READ), limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                     offset: Offset = 0) -> TokenPage:
         items, total = society.list_tokens(ctx, who, limit, offset)
         return TokenPage(items=items, total=total)
 
     @api.delete("/tokens/{token_id}", status_code=204, tags=["society"], response_class=Response)
-    def revoke_token(token_id: str, who: Who) -> Response:
+    def revoke_token(token_id: str, who: Caller(Permission.TOKENS_WRITE)) -> Response:
         society.revoke_token_id(ctx, who, token_id)
         return Response(status_code=204)
 
@@ -194,11 +181,11 @@ def create_app(ctx: Context) -> FastAPI:
         return {}
 
     @api.post("/members", status_code=201, tags=["members"])
-    def enrol(body: commands.Enrolment, who: Who) -> members.MemberView:
+    def enrol(body: commands.Enrolment, who: Caller(Permission.MEMBERS_WRITE)) -> members.MemberView:
         return members.enrol(ctx, who, body)
 
     @api.get("/members", tags=["members"])
-    def list_members(who: Who, as_of: AsOf = None, symbol: Annotated[str | None, Query(max_length=16)] = None,
+    def list_members(who: Caller(Permission.MEMBERS_READ), as_of: AsOf = None, symbol: Annotated[str | None, Query(max_length=16)] = None,
                      limit: Annotated[int, Query(ge=1, le=500)] = 50,
                      offset: Offset = 0) -> MemberPage:
         items, total = members.list_members(ctx, who, symbol=symbol, limit=limit, offset=offset,
@@ -206,41 +193,50 @@ def create_app(ctx: Context) -> FastAPI:
         return MemberPage(items=items, total=total)
 
     @api.get("/members/{member_id}", tags=["members"])
-    def get_member(member_id: str, who: Who, as_of: AsOf = None) -> members.MemberView:
+    def get_member(member_id: str, who: Caller(Permission.MEMBERS_READ), as_of: AsOf = None) -> members.MemberView:
         return members.get_member(ctx, who, member_id, as_of)
 
     @api.put("/members/{member_id}/my-number", tags=["members"])
     def register_my_number(member_id: str, body: commands.MyNumberRegistration,
-                           who: Who) -> members.MemberView:
+                           who: Caller(Permission.MEMBERS_WRITE)) -> members.MemberView:
         return members.register_my_number(ctx, who, member_id, body)
 
     @api.post("/members/{member_id}/disqualification", tags=["members"])
-    def disqualify(member_id: str, body: commands.Disqualification, who: Who) -> members.MemberView:
+    def disqualify(member_id: str, body: commands.Disqualification, who: Caller(Permission.MEMBERS_WRITE)) -> members.MemberView:
         return members.disqualify(ctx, who, member_id, body)
 
     @api.patch("/members/{member_id}", tags=["members"])
-    def amend(member_id: str, body: commands.Amendment, who: Who) -> members.MemberView:
+    def amend(member_id: str, body: commands.Amendment, who: Caller(Permission.MEMBERS_WRITE)) -> members.MemberView:
         return members.amend(ctx, who, member_id, body)
 
     @api.post("/members/{member_id}/legacy-cards", status_code=201, tags=["members"])
-    def add_legacy_card(member_id: str, body: commands.LegacyCard, who: Who) -> dict:
+    def add_legacy_card(member_id: str, body: commands.LegacyCard, who: Caller(Permission.MEMBERS_WRITE)) -> dict:
         return members.add_legacy_card(ctx, who, member_id, body)
 
     @api.post("/myna/cards", status_code=201, tags=["myna"])
-    def add_card(body: CardIn, who: Who) -> dict:
+    def add_card(body: CardIn, who: Caller(Permission.NATIONAL_WRITE)) -> dict:
         return myna.add_card(ctx, who, body.my_number, body.card_id, body.certificate_expires_on,
                              body.pin)
 
     @api.post("/myna/cards/{card_id}/insurance-registration", status_code=201, tags=["myna"])
-    def register_card(card_id: str, body: InsuranceRegistrationIn, who: Who) -> dict:
+    def register_card(card_id: str, body: InsuranceRegistrationIn, who: Caller(Permission.NATIONAL_WRITE)) -> dict:
         return myna.register_for_insurance(ctx, who, card_id, body.registered_on or ctx.today())
 
     @api.delete("/myna/cards/{card_id}/insurance-registration", tags=["myna"])
-    def cancel_card(card_id: str, who: Who, cancelled_on: AsOf = None) -> dict:
+    def cancel_card(card_id: str, who: Caller(Permission.NATIONAL_WRITE), cancelled_on: AsOf = None) -> dict:
         return myna.cancel_insurance_registration(ctx, who, card_id, cancelled_on or ctx.today())
 
+    @api.post("/members/{member_id}/portal-pin-reset", tags=["members"], response_class=Response,
+              summary="加入者ポータルの暗証番号の再設定 (暗証番号再設定通知書の PDF を返します)",
+              description="新しい暗証番号を作り、ロックを解除します。暗証番号はこの PDF にだけ印字され、"
+                          "保存されません (再発行はできません)。",
+              responses={200: {"content": {"application/pdf": {}}}})
+    def reset_portal_pin(member_id: str, who: Caller(Permission.MEMBERS_WRITE)) -> Response:
+        return Response(accounts.reset_portal_pin(ctx, who, member_id), media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="pin-reset-{member_id}.pdf"'})
+
     @api.get("/members/{member_id}/access-log", tags=["members"])
-    def access_log(member_id: str, who: Who, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    def access_log(member_id: str, who: Caller(Permission.MEMBERS_READ), limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Offset = 0) -> dict:
         items, total = verification.access_history(ctx, who, member_id, limit, offset)
         return {"items": items, "total": total}
@@ -253,106 +249,119 @@ def create_app(ctx: Context) -> FastAPI:
               responses={200: {"model": VerificationAnswer}},
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}}})
-    async def verify(request: Request) -> FastJSON:
-        status, body = fast_path.answer(ctx, request.headers.get("authorization"),
-                                        request.client.host if request.client else None,
-                                        await request.body())
-        return FastJSON(body, status_code=status, headers=fast_path.retry_after(ctx) if status == 429 else None,
+    async def verify(request: Request, who: Caller(Permission.VERIFY)) -> FastJSON:
+        status, body = fast_path.answer(ctx, who, await request.body())
+        return FastJSON(body, status_code=status,
                         media_type="application/json" if status == 200 else problems.PROBLEM)
 
     @api.post("/verification-batches", tags=["verification"], response_class=FastJSON,
               responses={200: {"model": VerificationResults}})
-    def verify_batch(body: commands.VerificationBatch, who: Who) -> FastJSON:
+    def verify_batch(body: commands.VerificationBatch, who: Caller(Permission.VERIFY)) -> FastJSON:
         return FastJSON({"results": verification.verify_batch(ctx, who, body)})
 
     @api.post("/fhir/CoverageEligibilityRequest", tags=["verification"],
               summary="FHIR R4: CoverageEligibilityRequest → CoverageEligibilityResponse")
     def verify_fhir(payload: Annotated[dict, BodyParam(media_type="application/fhir+json")],
-                    who: Who) -> JSONResponse:
+                    who: Caller(Permission.VERIFY)) -> JSONResponse:
         return JSONResponse(verification.verify_fhir(ctx, who, payload),
                             media_type="application/fhir+json")
 
     @api.post("/members/{member_id}/eligibility-certificates", status_code=201, tags=["documents"])
-    def apply_for_certificate(member_id: str, body: commands.CertificateApplication, who: Who) -> dict:
+    def apply_for_certificate(member_id: str, body: commands.CertificateApplication, who: Caller(Permission.MEMBERS_WRITE)) -> dict:
         return documents.apply_for_certificate(ctx, who, member_id, body)
 
     @api.get("/members/{member_id}/eligibility-certificates", tags=["documents"])
-    def list_certificates(member_id: str, who: Who, as_of: AsOf = None) -> dict:
+    def list_certificates(member_id: str, who: Caller(Permission.MEMBERS_READ), as_of: AsOf = None) -> dict:
         return {"items": documents.list_certificates(ctx, who, member_id, as_of)}
 
     @api.get("/eligibility-certificates/{cert_id}/pdf", tags=["documents"], response_class=Response)
-    def certificate_pdf(cert_id: str, who: Who) -> Response:
+    def certificate_pdf(cert_id: str, who: Caller(Permission.MEMBERS_READ)) -> Response:
         return _pdf(documents.certificate_pdf(ctx, who, cert_id), f"certificate-{cert_id}.pdf")
 
     @api.post("/members/{member_id}/notices", status_code=201, tags=["documents"])
-    def issue_notice(member_id: str, body: commands.NoticeApplication, who: Who) -> dict:
+    def issue_notice(member_id: str, body: commands.NoticeApplication, who: Caller(Permission.MEMBERS_WRITE)) -> dict:
         return documents.issue_notice(ctx, who, member_id, body)
 
     @api.post("/members/{member_id}/limit-certifications", status_code=201, tags=["documents"])
-    def certify_limit(member_id: str, body: commands.LimitApplication, who: Who) -> dict:
+    def certify_limit(member_id: str, body: commands.LimitApplication, who: Caller(Permission.MEMBERS_WRITE)) -> dict:
         return documents.certify_limit(ctx, who, member_id, body)
 
     @api.post("/members/{member_id}/specific-disease-certifications", status_code=201, tags=["documents"])
     def certify_specific_disease(member_id: str, body: commands.SpecificDiseaseApplication,
-                                 who: Who) -> dict:
+                                 who: Caller(Permission.MEMBERS_WRITE)) -> dict:
         return documents.certify_specific_disease(ctx, who, member_id, body)
 
     @api.post("/members/{member_id}/elderly-certificates", status_code=201, tags=["documents"])
-    def issue_elderly_certificate(member_id: str, body: commands.ElderlyApplication, who: Who) -> dict:
+    def issue_elderly_certificate(member_id: str, body: commands.ElderlyApplication, who: Caller(Permission.MEMBERS_WRITE)) -> dict:
         return documents.issue_elderly_certificate(ctx, who, member_id, body)
 
     @api.get("/members/{member_id}/documents", tags=["documents"])
-    def list_documents(member_id: str, who: Who) -> dict:
+    def list_documents(member_id: str, who: Caller(Permission.MEMBERS_READ)) -> dict:
         return {"items": documents.list_documents(ctx, who, member_id)}
 
     @api.get("/documents/{doc_id}/pdf", tags=["documents"], response_class=Response)
-    def document_pdf(doc_id: str, who: Who) -> Response:
+    def document_pdf(doc_id: str, who: Caller(Permission.MEMBERS_READ)) -> Response:
         return _pdf(documents.document_pdf(ctx, who, doc_id), f"document-{doc_id}.pdf")
 
     @api.post("/ex-officio-runs", status_code=201, tags=["runs"])
-    def ex_officio_run(body: commands.CertificateRun, who: Who) -> dict:
+    def ex_officio_run(body: commands.CertificateRun, who: Caller(Permission.RUNS)) -> dict:
         return runs.ex_officio(ctx, who, body)
 
     @api.post("/renewal-runs", status_code=201, tags=["runs"])
-    def renewal_run(body: commands.RenewalRun, who: Who) -> dict:
+    def renewal_run(body: commands.RenewalRun, who: Caller(Permission.RUNS)) -> dict:
         return runs.renewal(ctx, who, body)
 
     @api.get("/ex-officio-runs/{run_id}", tags=["runs"])
     @api.get("/renewal-runs/{run_id}", tags=["runs"])
-    def get_run(run_id: str, who: Who) -> dict:
+    def get_run(run_id: str, who: Caller(Permission.MEMBERS_READ)) -> dict:
         return runs.get_run(ctx, who, run_id)
 
     @api.get("/runs/{run_id}/print-file", tags=["runs"], response_class=Response)
-    def run_print_file(run_id: str, who: Who) -> Response:
+    def run_print_file(run_id: str, who: Caller(Permission.RUNS)) -> Response:
         out = io.BytesIO()
         runs.print_file(ctx, who, run_id, out)
         return _pdf(out.getvalue(), f"run-{run_id}.pdf")
 
     @api.get("/runs/{run_id}/manifest", tags=["runs"], response_class=Response)
-    def run_manifest(run_id: str, who: Who) -> Response:
+    def run_manifest(run_id: str, who: Caller(Permission.RUNS)) -> Response:
         return Response(runs.manifest(ctx, who, run_id).encode("utf-8-sig"), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="run-{run_id}.csv"'})
 
     @api.post("/reception-assessments", tags=["reception"])
-    def assess(body: commands.ReceptionAssessment, who: Who) -> dict:
+    def assess(body: commands.ReceptionAssessment, who: Caller(Permission.RECEPTION)) -> dict:
         return reception.assess(ctx, who, body)
 
     @api.get("/self-pay-limits", tags=["documents"])
-    def self_pay_limit(who: Who, category: Annotated[str, Query(max_length=3)],
+    def self_pay_limit(who: Caller(Permission.SOCIETY_READ), category: Annotated[str, Query(max_length=3)],
                        medical_cost: Annotated[int, Query(ge=0, le=10**10)],
-                       month: Annotated[date, Query(description="診療月 (その月の任意の日)")],
+                       month: Annotated[commands.Day, Query(description="診療月 (その月の任意の日)")],
                        outpatient_only: bool = False) -> dict:
         return documents.calculate_self_pay_limit(ctx, who, category, medical_cost, month, outpatient_only)
 
     @api.post("/card-checks", tags=["reception"])
-    def check_card(body: commands.CardCheck, who: Who) -> dict:
+    def check_card(body: commands.CardCheck, who: Caller(Permission.CHECK_CARD)) -> dict:
         return documents.check_card(ctx, who, body.payload)
 
+    @api.get("/verification-flags", tags=["verification"],
+             summary="照会の警告 (生年月日の推測の疑い, DOMAIN.md §10)")
+    def verification_flags(who: Caller(Permission.MEMBERS_READ),
+                           limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Offset = 0) -> dict:
+        items, total = guessing.list_flags(ctx, who, limit, offset)
+        return {"items": items, "total": total}
+
+    @api.post("/verification-flags/{flag_id}/release", tags=["verification"],
+              summary="照会の警告の解除 (業務責任者)")
+    def release_verification_flag(flag_id: str, who: Caller(Permission.OVERRIDE)) -> dict:
+        return guessing.release(ctx, who, flag_id)
+
     @api.get("/audit-log", tags=["audit"])
-    def audit_log(who: Who, target: Annotated[str | None, Query(max_length=100)] = None,
+    def audit_log(who: Caller(Permission.AUDIT_READ), target: Annotated[str | None, Query(max_length=100)] = None,
+                  action: Annotated[str | None, Query(max_length=60)] = None,
+                  refusals: Annotated[bool, Query(description="拒否された試行だけ (認証・権限・ログインの失敗)")] = False,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                   offset: Offset = 0) -> dict:
-        items, total = audit_trail.read(ctx, who, target=target, limit=limit, offset=offset)
+        items, total = audit_trail.read(ctx, who, target=target, action=action, refusals=refusals,
+                                        limit=limit, offset=offset)
         return {"items": items, "total": total}
 
     app.include_router(api)
@@ -379,5 +388,6 @@ def _publish_schema(app: FastAPI, name: str, adapter: TypeAdapter) -> None:
 
 
 def create_server(ctx: Context):
-    """The ASGI application `shikaku serve` runs: the verification fast path in front of the API."""
-    return fast_path.FastPath(create_app(ctx), ctx)
+    """The ASGI application `shikaku serve` runs: the body limits and security headers in front
+    of everything, then the verification fast path in front of the API."""
+    return Edge(fast_path.FastPath(create_app(ctx), ctx))

@@ -2,7 +2,7 @@
 
 National peaks are verifications: this route skips the framework's routing table, middleware
 stack and dependency machinery (about 200 µs a request here) and does only what the route needs
-— read the body, authenticate the bearer token, validate with pydantic-core, call the use case,
+— admit the caller from its headers, read the body, validate with pydantic-core, call the use case,
 answer with orjson. The FastAPI route of the same path calls the same `answer`, so the OpenAPI
 document, the tests and the behaviour are one."""
 from __future__ import annotations
@@ -13,41 +13,21 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from ...domain.errors import DomainError
-from ...service_layer import commands, society, verification
-from ...service_layer.auth import Actor, Role
+from ...service_layer import commands, verification
+from ...service_layer.admission import admit, bearer_token, record_refusal
+from ...service_layer.auth import Actor, Permission
 from ...service_layer.context import Context
-from .problems import (
-    PROBLEM,
-    RATE_LIMITED,
-    UNAUTHORIZED,
-    domain_problem,
-    problem_body,
-    validation_problem,
-)
+from .problems import PROBLEM, domain_problem, problem_body, refusal_headers, validation_problem
 
 log = logging.getLogger("shikaku.api")
 
 PATH = "/api/v1/verifications"
-MAX_BODY = 64 * 1024  # one verification is a few hundred bytes
 VERIFICATION = TypeAdapter(commands.Verification)
 
 
-def throttled(ctx: Context, who: Actor) -> bool:
-    """A facility over its rate limit (429 `rate_limited`, Retry-After: `retry_after()`)."""
-    return who.role is Role.FACILITY and not ctx.facility_limit.allow(who.subject)
-
-
-def retry_after(ctx: Context) -> dict[str, str]:
-    return {"Retry-After": str(ctx.facility_limit.retry_after)}
-
-
-def answer(ctx: Context, authorization: str | None, remote: str | None, body: bytes) -> tuple[int, dict]:
-    """One verification request: (status, JSON body), problem+json when refused."""
-    scheme, _, token = (authorization or "").partition(" ")
-    who = society.authenticate(ctx, token if scheme.lower() == "bearer" else None, remote)
-    if who is None or throttled(ctx, who):
-        status, code, detail = UNAUTHORIZED if who is None else RATE_LIMITED
-        return status, problem_body(status, code, detail)
+def answer(ctx: Context, who: Actor, body: bytes) -> tuple[int, dict]:
+    """One verification request of an admitted caller: (status, JSON body), problem+json when
+    refused."""
     try:
         return 200, verification.verify(ctx, who, VERIFICATION.validate_json(body))
     except ValidationError as exc:
@@ -57,7 +37,9 @@ def answer(ctx: Context, authorization: str | None, remote: str | None, body: by
 
 
 class FastPath:
-    """ASGI middleware: verifications here, everything else to the application."""
+    """ASGI middleware: verifications here, everything else to the application. The caller is
+    admitted from the headers before the body is read (`admission.admit`, as on every route);
+    the body's size is bounded by the edge in front (`edge.Edge`)."""
 
     def __init__(self, app, ctx: Context):
         self.app, self.ctx = app, ctx
@@ -66,28 +48,31 @@ class FastPath:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > MAX_BODY:
-                status, payload = 413, problem_body(413, "body_too_large", "リクエストが大きすぎます")
-                break
+        headers = dict(scope["headers"])
+        client = scope.get("client")
+        remote, extra = client[0] if client else None, []
+        try:
+            who = admit(self.ctx, bearer_token(headers.get(b"authorization", b"").decode("latin-1")),
+                        remote, Permission.VERIFY)
+        except DomainError as exc:
+            record_refusal(self.ctx, getattr(exc, "actor", None), remote, exc, f"POST {PATH}")
+            status, payload = domain_problem(exc)
+            extra = [(name.lower().encode(), value.encode())
+                     for name, value in (refusal_headers(exc) or {}).items()]
         else:
-            headers = dict(scope["headers"])
-            client = scope.get("client")
+            body, more = b"", True
+            while more:
+                message = await receive()
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
             try:
-                status, payload = answer(self.ctx, headers.get(b"authorization", b"").decode("latin-1"),
-                                         client[0] if client else None, body)
+                status, payload = answer(self.ctx, who, body)
             except Exception:
                 log.exception("unexpected error")
                 status, payload = 500, problem_body(500, "internal_error",
                                                     "内部エラーが発生しました。時間をおいて再度お試しください")
         content = orjson.dumps(payload)
         kind = b"application/json" if status == 200 else PROBLEM.encode()
-        extra = {401: [(b"www-authenticate", b"Bearer")],
-                 429: [(b"retry-after", str(self.ctx.facility_limit.retry_after).encode())]}.get(status, [])
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", kind), (b"content-length", str(len(content)).encode()),
                                 *extra]})

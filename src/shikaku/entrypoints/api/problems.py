@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
+from ...domain.dates import DATE_OUT_OF_RANGE
 from ...domain.errors import DomainError
+from ...domain.text import INVALID_CHARACTERS
 
 log = logging.getLogger("shikaku.api")
 
@@ -19,6 +21,7 @@ PROBLEM = "application/problem+json"
 
 _TITLES = {400: "不正なリクエストです", 401: "認証が必要です", 403: "権限がありません",
            404: "見つかりません", 405: "このメソッドは使えません", 409: "現在の状態と矛盾します",
+           413: "リクエストが大きすぎます",
            422: "入力内容に誤りがあります", 429: "リクエストが多すぎます", 500: "内部エラーが発生しました"}
 
 # Japanese messages for the shape errors pydantic reports, by its error type.
@@ -44,6 +47,9 @@ _MESSAGES = {
     "model_attributes_type": "JSON オブジェクトで送信してください",
     "dict_type": "JSON オブジェクトで送信してください",
 }
+# Refusals of domain rules run as validators (service_layer.commands): their message is the
+# rule's own, in Japanese, naming the field.
+_OWN_MESSAGES = frozenset({INVALID_CHARACTERS, DATE_OUT_OF_RANGE})
 
 
 def problem_body(status: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
@@ -68,14 +74,19 @@ def domain_problem(exc: DomainError) -> tuple[int, dict]:
 def validation_problem(raw_errors: list[dict]) -> tuple[int, dict]:
     """422 for shape errors (pydantic's), with Japanese messages and never the input."""
     errors = [{"field": _field(tuple(e.get("loc", ()))), "code": e.get("type", "invalid"),
-               "message": _MESSAGES.get(e.get("type", ""), "入力内容が正しくありません")}
+               "message": e["msg"] if e.get("type") in _OWN_MESSAGES
+               else _MESSAGES.get(e.get("type", ""), "入力内容が正しくありません")}
               for e in raw_errors]
     code = "invalid_json" if any(e["code"] == "json_invalid" for e in errors) else "validation_error"
     return 422, problem_body(422, code, "入力内容に誤りがあります。各項目のメッセージをご確認ください", errors)
 
 
-UNAUTHORIZED = (401, "unauthorized", "有効なアクセストークンが必要です")
-RATE_LIMITED = (429, "rate_limited", "照会が上限を超えました。しばらく待ってから再度お試しください")
+def refusal_headers(exc: DomainError) -> dict[str, str] | None:
+    """WWW-Authenticate on a 401 (RFC 6750), Retry-After on a refusal that says when to retry."""
+    if exc.status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    retry_after = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after is not None else None
 
 
 def _field(loc: tuple) -> str:
@@ -87,8 +98,10 @@ def _field(loc: tuple) -> str:
 PageRenderer = Callable[[Request, int, str, str], Response]
 
 
-def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
-    """Errors of `/api/` routes answer problem+json; those of web pages an HTML page via `pages`."""
+def install(app: FastAPI, pages: PageRenderer | None = None,
+            refused: Callable[[Request, DomainError], None] | None = None) -> None:
+    """Errors of `/api/` routes answer problem+json; those of web pages an HTML page via `pages`.
+    `refused` is told of every refusal by a rule (401, 403 …) before it is answered."""
 
     def answer(request: Request, status: int, body: dict, headers: dict | None = None) -> Response:
         if pages is not None and not request.url.path.startswith("/api/"):
@@ -97,7 +110,9 @@ def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
-        return answer(request, *domain_problem(exc))
+        if refused is not None:
+            refused(request, exc)
+        return answer(request, *domain_problem(exc), refusal_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -105,7 +120,8 @@ def install(app: FastAPI, pages: PageRenderer | None = None) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):
-        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
+        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
+                429: "rate_limited"}.get(
             exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() \
             else _TITLES.get(exc.status_code, "エラー")

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ...service_layer.context import Context
 from ..api import problems
+from ..api.guard import trace_refusal
 from . import audit, common, dashboard, imports, members, portal, runs, staff, tokens
 
 _ERROR_TITLES = {401: "ログインが必要です", 403: "権限がありません", 404: "ページが見つかりません",
@@ -23,7 +24,7 @@ def error_page(request: Request, status: int, code: str, detail: str) -> Respons
 def install(app: FastAPI, ctx: Context) -> None:
     """Adds the pages, their static files and their error pages to the API's application."""
     app.state.ctx = ctx
-    problems.install(app, error_page)
+    problems.install(app, error_page, trace_refusal)
     app.mount("/static", StaticFiles(directory=common.HERE / "static"), name="static")
 
     @app.exception_handler(common.SignInRequired)

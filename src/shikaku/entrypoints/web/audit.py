@@ -22,6 +22,13 @@ ACTIONS = {
     "sign_in.refused": "ログイン拒否（利用者なし）", "sign_out": "ログアウト",
     "portal.sign_in.failed": "加入者ログイン失敗", "portal.sign_in.locked": "加入者ログイン（暗証番号ロック中）",
     "portal.sign_in.refused": "加入者ログイン拒否",
+    "access.denied": "認証の失敗（トークンなし・無効）", "access.forbidden": "権限のない操作の拒否",
+    "access.throttled": "無効なトークンが続いた接続元の制限", "sign_in.throttled": "ログイン失敗が続いた接続元の制限",
+    "member.search.my_number": "個人番号による加入者検索",
+    "verification.guessing_flagged": "照会の制限（生年月日の推測の疑い）",
+    "verification.guessing_released": "照会の制限の解除",
+    "portal.pin_reset": "加入者ポータルの暗証番号の再設定（通知書の発行）",
+    "audit.anchor.reset": "監査ログの控えの再設定（復元による）",
     "user.add": "職員の登録", "user.unlock": "職員のロック解除", "token.issue": "トークンの発行",
     "token.revoke": "トークンの失効", "token.revoke.self": "トークンの失効（保有者による）",
     "facility.add": "医療機関等の登録",
@@ -52,6 +59,9 @@ DETAIL_KEYS = {
     "cohort": "対象", "dry_run": "試行", "note": "承認理由", "supersedes": "無効にした交付番号",
     "certificate_expires_on": "電子証明書の有効期限", "cancelled_on": "解除日", "category": "区分",
     "disease": "疾病", "purpose": "目的", "file": "ファイル", "rows": "行数", "token_id": "トークンID",
+    "status": "応答", "suppressed": "記録を省略した同種の拒否", "my_number": "個人番号", "found": "該当",
+    "flag_id": "警告ID", "birth_dates": "試された生年月日", "facility": "医療機関",
+    "locked": "ロック中", "member": "加入者",
 }
 
 
@@ -69,12 +79,14 @@ def audit_page(request: Request, session: Staff) -> Response:
     ctx, query = request.app.state.ctx, request.query_params
     target = query.get("target", "").strip()[:MAX_FILTER]
     action = query.get("action", "").strip()[:MAX_FILTER]
+    refusals = query.get("refusals") == "on"
     number = page_number(query.get("page"))
     items, total = audit_trail.read(ctx, session.actor, target=target or None, action=action or None,
-                                    limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+                                    refusals=refusals, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     known = audit_trail.actions(ctx, session.actor)
     options = [(code, f"{ACTIONS.get(code, code)}（{code}）") for code in known]
     pages = max(1, -(-total // PAGE_SIZE))
     return page(request, "staff/audit.html", session, items=items, total=total, number=number,
-                pages=pages, values={"target": target, "action": action}, errors={}, options=options,
+                pages=pages, values={"target": target, "action": action, "refusals": refusals}, errors={},
+                options=options,
                 actions=ACTIONS, readable=readable)

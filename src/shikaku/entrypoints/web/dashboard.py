@@ -7,9 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ...domain.wareki import format_wareki
-from ...service_layer import dashboard
+from ...service_layer import dashboard, guessing
+from ...service_layer.auth import Permission, allowed
 from . import charts, labels
-from .common import Staff, page
+from .common import Staff, StaffMay, form_data, page, redirect
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -65,8 +66,24 @@ def _expiry_chart(figures: dashboard.Figures):
         points, columns=("月", "件数"))
 
 
+FLAGS_SHOWN = 20
+
+
 @router.get("/dashboard")
 def dashboard_page(request: Request, session: Staff) -> Response:
-    figures = dashboard.figures(request.app.state.ctx, session.actor)
+    ctx = request.app.state.ctx
+    figures = dashboard.figures(ctx, session.actor)
+    flags, flag_total = guessing.list_flags(ctx, session.actor, FLAGS_SHOWN)
     return page(request, "staff/dashboard.html", session, figures=figures, rate=_percent,
-                charts=[_rate_chart(figures), _reason_chart(figures), _expiry_chart(figures)])
+                charts=[_rate_chart(figures), _reason_chart(figures), _expiry_chart(figures)],
+                flags=flags, flag_total=flag_total, window_hours=ctx.policy.guessing_window_hours,
+                birth_dates=ctx.policy.guessing_birth_dates,
+                can_release=allowed(session.actor, Permission.OVERRIDE))
+
+
+@router.post("/verification-flags/{flag_id}/release")
+async def release_flag(request: Request, session: StaffMay(Permission.OVERRIDE), flag_id: str) -> Response:
+    """A supervisor lifts a guessing flag after checking with the facility."""
+    await form_data(request, session)
+    guessing.release(request.app.state.ctx, session.actor, flag_id)
+    return redirect(request, "/staff/dashboard", "照会の制限を解除しました。数秒以内にすべての接続で照会に回答します")

@@ -24,7 +24,7 @@ from ...service_layer import exchange
 from ...service_layer.auth import Actor, Permission, authorize
 from ...service_layer.context import Context
 from . import background
-from .common import Staff, form_data, page, redirect
+from .common import Staff, StaffMay, form_data, page, redirect
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -86,15 +86,13 @@ def _job(session, job_id: str) -> ImportJob:
 
 
 @router.get("/imports")
-def import_form(request: Request, session: Staff) -> Response:
-    authorize(session.actor, Permission.MEMBERS_WRITE)
+def import_form(request: Request, session: StaffMay(Permission.MEMBERS_WRITE)) -> Response:
     return page(request, "staff/imports.html", session, values={"dry_run": "on"}, errors={})
 
 
 @router.post("/imports")
-async def upload_file(request: Request, session: Staff) -> Response:
+async def upload_file(request: Request, session: StaffMay(Permission.MEMBERS_WRITE)) -> Response:
     values = await form_data(request, session)
-    authorize(session.actor, Permission.MEMBERS_WRITE)
     upload = (await request.form()).get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return page(request, "staff/imports.html", session, status=422, values=values,
@@ -107,7 +105,7 @@ async def upload_file(request: Request, session: Staff) -> Response:
     _remember(job)
     ctx, actor = request.app.state.ctx, session.actor
     background.start(f"import-{job.id}", lambda: _import(ctx, actor, job, path))
-    return redirect(f"/staff/imports/{job.id}", f"{job.filename} の{'検査' if job.dry_run else '取込'}を開始しました")
+    return redirect(request, f"/staff/imports/{job.id}", f"{job.filename} の{'検査' if job.dry_run else '取込'}を開始しました")
 
 
 @router.get("/imports/{job_id}")

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from ...service_layer import commands, documents, members, verification
+from ...service_layer import accounts, commands, documents, members, verification
 from ...service_layer.accounts import WebSession
-from ...service_layer.auth import Permission, allowed, authorize
+from ...service_layer.auth import Permission, allowed
 from ...service_layer.members import MemberView
-from .common import Staff, form_data, page, parse, redirect, submit, templates
+from .common import Staff, StaffMay, form_data, page, parse, redirect, submit, templates
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -44,32 +44,30 @@ _ENROLMENT = {"m": None, "title": "資格取得届（被保険者）", "action":
 
 
 @router.get("/members/new")
-def enrolment_form(request: Request, session: Staff) -> Response:
+def enrolment_form(request: Request, session: StaffMay(Permission.MEMBERS_WRITE)) -> Response:
     """資格取得届 (a new insured)."""
-    authorize(session.actor, Permission.MEMBERS_WRITE)
     return page(request, "staff/form_enrolment.html", session, errors={},
                 values={"registered_on": request.app.state.ctx.today().isoformat()}, **_ENROLMENT)
 
 
 @router.post("/members/new")
-async def enrol(request: Request, session: Staff) -> Response:
+async def enrol(request: Request, session: StaffMay(Permission.MEMBERS_WRITE)) -> Response:
     values = await form_data(request, session)
-    authorize(session.actor, Permission.MEMBERS_WRITE)  # before the form is read: 403, not 422
     ctx = request.app.state.ctx
     return _run(request, session, values,
                 lambda: members.enrol(ctx, session.actor, _command(commands.Enrolment, values,
                                                                    relationship="insured")),
-                lambda new: _enrolled(new, values), "staff/form_enrolment.html", **_ENROLMENT)
+                lambda new: _enrolled(request, new, values), "staff/form_enrolment.html", **_ENROLMENT)
 
 
-def _enrolled(new: MemberView, values: dict[str, str]) -> Response:
+def _enrolled(request: Request, new: MemberView, values: dict[str, str]) -> Response:
     """After an enrolment: the member page, or the certificate application when the form's
     交付希望欄 was ticked (R-CERT-4)."""
     done = f"{new.name} さんの資格取得を登録しました（記号・番号・枝番 {new.symbol}・{new.number}・{new.branch}）"
     if values.get("certificate_requested"):
-        return redirect(f"/staff/members/{new.id}/certificates/new",
+        return redirect(request, f"/staff/members/{new.id}/certificates/new",
                         f"{done}。続けて資格確認書の交付申請を入力してください")
-    return redirect(f"/staff/members/{new.id}", done)
+    return redirect(request, f"/staff/members/{new.id}", done)
 
 
 @router.get("/members/{member_id}")
@@ -85,13 +83,21 @@ def member_page(request: Request, session: Staff, member_id: str) -> Response:
                 certificates=documents.list_certificates(ctx, actor, member_id),
                 documents=documents.list_documents(ctx, actor, member_id),
                 access_log=access_log, access_total=access_total,
-                can_write=allowed(actor, Permission.MEMBERS_WRITE))
+                can_write=allowed(actor, Permission.MEMBERS_WRITE),
+                portal_pin=accounts.portal_pin(ctx, actor, member_id))
 
 
 def _pdf(content: bytes, name: str, fallback: str) -> Response:
     return Response(content, media_type="application/pdf", headers={
-        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}",
-        "Cache-Control": "no-store"})
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"})
+
+
+@router.post("/members/{member_id}/portal-pin-reset")
+async def portal_pin_reset(request: Request, session: StaffMay(Permission.MEMBERS_WRITE), member_id: str) -> Response:
+    """暗証番号の再設定: the answer is the letter with the new PIN (made once, never stored, D-94)."""
+    await form_data(request, session)
+    letter = accounts.reset_portal_pin(request.app.state.ctx, session.actor, member_id)
+    return _pdf(letter, f"暗証番号再設定通知書-{member_id}.pdf", f"pin-reset-{member_id}.pdf")
 
 
 @router.get("/certificates/{cert_id}/pdf")
@@ -183,9 +189,8 @@ def _page_values(request: Request, session: WebSession, form: MemberForm, member
 
 
 def _show(form: MemberForm):
-    def show(request: Request, session: Staff, member_id: str) -> Response:
+    def show(request: Request, session: StaffMay(Permission.MEMBERS_WRITE), member_id: str) -> Response:
         ctx = request.app.state.ctx
-        authorize(session.actor, Permission.MEMBERS_WRITE)
         member = members.get_member(ctx, session.actor, member_id)
         today = ctx.today().isoformat()
         return page(request, form.template, session, values={name: today for name in form.dates},
@@ -194,9 +199,8 @@ def _show(form: MemberForm):
 
 
 def _post(form: MemberForm):
-    async def post(request: Request, session: Staff, member_id: str) -> Response:
+    async def post(request: Request, session: StaffMay(Permission.MEMBERS_WRITE), member_id: str) -> Response:
         values = await form_data(request, session)
-        authorize(session.actor, Permission.MEMBERS_WRITE)  # before the form is read: 403, not 422
         ctx = request.app.state.ctx
         member = members.get_member(ctx, session.actor, member_id)
 
@@ -206,7 +210,7 @@ def _post(form: MemberForm):
 
         def done(result) -> Response:
             target = result.id if isinstance(result, MemberView) else member.id
-            return redirect(f"/staff/members/{target}", form.done(result))
+            return redirect(request, f"/staff/members/{target}", form.done(result))
 
         return _run(request, session, values, act, done, form.template,
                     **_page_values(request, session, form, member))

@@ -5,10 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from ...adapters.db.repository import MAX_ID
 from ...service_layer import accounts, portal
 from .common import Member, page, remote, sign_in_post, sign_out_post
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
+
+# The last page whose offset is within BIGINT (D-76): past it the database driver fails (a 500).
+LAST_HISTORY_PAGE = MAX_ID // portal.HISTORY_PAGE
 
 
 @router.get("/sign-in")
@@ -34,8 +38,7 @@ async def sign_out(request: Request, session: Member) -> Response:
 def home(request: Request, session: Member) -> Response:
     """資格情報画面."""
     screen = portal.screen(request.app.state.ctx, session.actor)
-    return _private(page(request, "portal/home.html", session, screen=screen, m=screen.member,
-                         current="home"))
+    return page(request, "portal/home.html", session, screen=screen, m=screen.member, current="home")
 
 
 @router.get("/screen.pdf")
@@ -43,27 +46,21 @@ def screen_pdf(request: Request, session: Member) -> Response:
     """資格情報画面のPDF (Q2)."""
     ctx = request.app.state.ctx
     filename = f"shikaku-joho-{ctx.today():%Y%m%d}.pdf"
-    return _private(Response(portal.screen_pdf(ctx, session.actor), media_type="application/pdf",
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'}))
+    return Response(portal.screen_pdf(ctx, session.actor), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/history")
-def history(request: Request, session: Member, page_number: int = Query(1, alias="page", ge=1)) -> Response:
+def history(request: Request, session: Member,
+            page_number: int = Query(1, alias="page", ge=1, le=LAST_HISTORY_PAGE)) -> Response:
     """照会履歴: who verified the member's eligibility, and when."""
     items, total = portal.history(request.app.state.ctx, session.actor, page_number)
-    return _private(page(request, "portal/history.html", session, items=items, total=total,
-                         page=page_number, pages=max(1, -(-total // portal.HISTORY_PAGE)),
-                         current="history"))
+    return page(request, "portal/history.html", session, items=items, total=total,
+                page=page_number, pages=max(1, -(-total // portal.HISTORY_PAGE)), current="history")
 
 
 @router.get("/bring")
 def what_to_bring(request: Request, session: Member) -> Response:
     """受診するときに必要なもの (§9 for the member's own situation)."""
     advice = portal.what_to_bring(request.app.state.ctx, session.actor)
-    return _private(page(request, "portal/bring.html", session, advice=advice, current="bring"))
-
-
-def _private(response: Response) -> Response:
-    """A member's own data: never kept by the browser's cache or a proxy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return page(request, "portal/bring.html", session, advice=advice, current="bring")

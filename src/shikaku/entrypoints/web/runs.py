@@ -18,8 +18,9 @@ from starlette.background import BackgroundTask
 
 from ...service_layer import commands, runs
 from ...service_layer.accounts import WebSession
+from ...service_layer.auth import Permission
 from . import background
-from .common import Staff, form_data, page, parse, redirect, submit, templates
+from .common import StaffMay, form_data, page, parse, redirect, submit, templates
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -37,7 +38,7 @@ def describe(run: dict) -> str:
 
 
 @router.get("/runs")
-def runs_page(request: Request, session: Staff) -> Response:
+def runs_page(request: Request, session: StaffMay(Permission.RUNS)) -> Response:
     """The form that starts a run, and the runs so far."""
     today = request.app.state.ctx.today().isoformat()
     return page(request, "staff/runs.html", session, kinds=KINDS, errors={},
@@ -46,7 +47,7 @@ def runs_page(request: Request, session: Staff) -> Response:
 
 
 @router.post("/runs")
-async def start_run(request: Request, session: Staff) -> Response:
+async def start_run(request: Request, session: StaffMay(Permission.RUNS)) -> Response:
     values = await form_data(request, session)
     ctx = request.app.state.ctx
 
@@ -61,7 +62,7 @@ async def start_run(request: Request, session: Staff) -> Response:
     def started(run_id: str) -> Response:
         # A run that fails stays "running" at its checkpoint; its page offers to resume it.
         background.start(f"run-{run_id}", lambda: runs.execute(ctx, session.actor, run_id))
-        return redirect(f"/staff/runs/{run_id}", f"処理 {run_id} を開始しました")
+        return redirect(request, f"/staff/runs/{run_id}", f"処理 {run_id} を開始しました")
 
     return submit(request, session, values, start, started, "staff/runs.html", kinds=KINDS,
                   past=runs.list_runs(ctx, session.actor, HISTORY))
@@ -76,12 +77,12 @@ def _progress(request: Request, session: WebSession, run_id: str) -> dict:
 
 
 @router.get("/runs/{run_id}")
-def run_page(request: Request, session: Staff, run_id: str) -> Response:
+def run_page(request: Request, session: StaffMay(Permission.RUNS), run_id: str) -> Response:
     return page(request, "staff/run.html", session, **_progress(request, session, run_id))
 
 
 @router.get("/runs/{run_id}/progress")
-def run_progress(request: Request, session: Staff, run_id: str) -> Response:
+def run_progress(request: Request, session: StaffMay(Permission.RUNS), run_id: str) -> Response:
     """The progress block alone, for htmx; once the run no longer moves, polling stops."""
     shown = _progress(request, session, run_id)
     moving = shown["run"]["status"] == "running" and shown["active"]
@@ -90,12 +91,16 @@ def run_progress(request: Request, session: Staff, run_id: str) -> Response:
 
 
 @router.get("/runs/{run_id}/print-file")
-def run_print_file(request: Request, session: Staff, run_id: str) -> Response:
-    """The print-shop PDF, rendered into a temporary file (deleted once sent)."""
+def run_print_file(request: Request, session: StaffMay(Permission.RUNS), run_id: str) -> Response:
+    """The print-shop PDF, rendered into a temporary file (deleted once sent). The run is found
+    (authorised, 404 otherwise) before any file is made, and the file is named after the run's
+    own id, never after what the URL says."""
+    ctx = request.app.state.ctx
+    run_id = runs.get_run(ctx, session.actor, run_id)["id"]
     handle, path = tempfile.mkstemp(prefix=f"shikaku-run-{run_id}-", suffix=".pdf")
     try:
         with os.fdopen(handle, "wb") as out:
-            runs.print_file(request.app.state.ctx, session.actor, run_id, out)
+            runs.print_file(ctx, session.actor, run_id, out)
     except BaseException:
         os.unlink(path)
         raise
@@ -104,7 +109,7 @@ def run_print_file(request: Request, session: Staff, run_id: str) -> Response:
 
 
 @router.get("/runs/{run_id}/manifest")
-def run_manifest(request: Request, session: Staff, run_id: str) -> Response:
+def run_manifest(request: Request, session: StaffMay(Permission.RUNS), run_id: str) -> Response:
     """The CSV manifest, UTF-8 with a BOM so that Excel opens it in Japanese."""
     content = runs.manifest(request.app.state.ctx, session.actor, run_id).encode("utf-8-sig")
     return Response(content, media_type="text/csv; charset=utf-8",

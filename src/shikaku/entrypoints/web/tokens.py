@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from ...service_layer import commands, society
 from ...service_layer.accounts import WebSession
-from ...service_layer.auth import Permission, Role, authorize
-from .common import ROLE, Staff, form_data, page, page_number, parse, redirect, submit
+from ...service_layer.auth import Permission, Role
+from .common import ROLE, StaffMay, form_data, page, page_number, parse, redirect, submit
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -29,7 +29,7 @@ def _listing(request: Request, session: WebSession, number: int = 1) -> dict[str
 
 
 @router.get("/tokens")
-def tokens_page(request: Request, session: Staff) -> Response:
+def tokens_page(request: Request, session: StaffMay(Permission.TOKENS_READ)) -> Response:
     listing = _listing(request, session, page_number(request.query_params.get("page")))
     return page(request, TEMPLATE, session, values={"role": Role.CLERK.value}, errors={}, **listing)
 
@@ -38,20 +38,17 @@ async def _issue(request: Request, session: WebSession, form: str,
                  act: Callable[[dict[str, str]], dict]) -> Response:
     """Runs an issuing use case and shows its token once; a refusal shows the form again."""
     values = await form_data(request, session)
-    authorize(session.actor, Permission.TOKENS_WRITE)  # before the form is read: 403, not 422
 
     def issued(result: dict) -> Response:
-        response = page(request, TEMPLATE, session, status=201, issued=result, form=form,
-                        values={"role": Role.CLERK.value}, errors={}, **_listing(request, session))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return page(request, TEMPLATE, session, status=201, issued=result, form=form,
+                    values={"role": Role.CLERK.value}, errors={}, **_listing(request, session))
 
     return submit(request, session, values, lambda: act(values), issued, TEMPLATE, form=form,
                   **_listing(request, session))
 
 
 @router.post("/tokens")
-async def issue_token(request: Request, session: Staff) -> Response:
+async def issue_token(request: Request, session: StaffMay(Permission.TOKENS_WRITE)) -> Response:
     def act(values: dict[str, str]) -> dict:
         wanted = parse(commands.TokenIssue, values)
         return society.issue_token(request.app.state.ctx, session.actor, wanted.role, wanted.subject)
@@ -60,7 +57,7 @@ async def issue_token(request: Request, session: Staff) -> Response:
 
 
 @router.post("/facilities")
-async def register_facility(request: Request, session: Staff) -> Response:
+async def register_facility(request: Request, session: StaffMay(Permission.FACILITIES_WRITE)) -> Response:
     def act(values: dict[str, str]) -> dict:
         facility = parse(commands.FacilityRegistration, values)
         added = society.add_facility(request.app.state.ctx, session.actor, facility.code, facility.name)
@@ -71,8 +68,8 @@ async def register_facility(request: Request, session: Staff) -> Response:
 
 
 @router.post("/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, session: Staff, token_id: str) -> Response:
+async def revoke_token(request: Request, session: StaffMay(Permission.TOKENS_WRITE), token_id: str) -> Response:
     """The list's confirmation (失効させますか？) posts here."""
     await form_data(request, session)
     society.revoke_token_id(request.app.state.ctx, session.actor, token_id)
-    return redirect("/staff/tokens", f"トークン（ID {token_id}）を失効させました。数秒以内にすべての接続で使えなくなります")
+    return redirect(request, "/staff/tokens", f"トークン（ID {token_id}）を失効させました。数秒以内にすべての接続で使えなくなります")
