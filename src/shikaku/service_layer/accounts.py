@@ -19,8 +19,8 @@ from typing import Callable, Iterator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..adapters.db import repository as repo
 from ..adapters.db.schema import myna_cards, sign_in_misses, users, web_sessions
 from ..domain.errors import DomainError
 from ..domain.numbers import masked_if_my_number
@@ -177,9 +177,8 @@ def _miss_count(ctx: Context, conn: Connection, side: str, typed: str) -> _Count
     key, now = ctx.vault.current.lookup_hash(f"sign-in\x1f{side}\x1f{typed}"), _now()
     conn.execute(delete(sign_in_misses).where(sign_in_misses.c.locked_until < now,
                                               sign_in_misses.c.failures == 0))
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(sign_in_misses).values(name_hash=key, failures=0, last_failed_at=now)
-                 .on_conflict_do_nothing(index_elements=["name_hash"]))
+    repo.insert_if_absent(conn, sign_in_misses, "name_hash",
+                          {"name_hash": key, "failures": 0, "last_failed_at": now})
     row = conn.execute(select(sign_in_misses).where(sign_in_misses.c.name_hash == key).with_for_update()).one()
 
     def store(failures: int, locked_until: datetime | None) -> None:

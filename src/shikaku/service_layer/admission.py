@@ -112,14 +112,12 @@ def admit(ctx: Context, bearer: str | None, remote: str | None, permission: Perm
     `record_refusal`, as it does a refusal by a use case)."""
     address = remote or "-"
     failures = ctx.credential_failures
-    if bearer and failures.exhausted(address):
-        # Only a token known without a look-up is served: a guesser costs no database read,
-        # while a clinic behind the same address whose token was just used carries on.
-        who = society.known_actor(bearer, remote)
-        if who is None:
-            raise too_many_failures(failures.wait(address))
-    else:
-        who = society.authenticate(ctx, bearer, remote)
+    # Past the limit only a token known without a look-up is served: a guesser costs no database
+    # read, while a clinic behind the same address whose token was just used carries on.
+    held_back = bool(bearer) and failures.exhausted(address)
+    who = society.authenticate(ctx, bearer, remote, look_up=not held_back)
+    if who is None and held_back:
+        raise too_many_failures(failures.wait(address))
     if who is None:
         if bearer:
             failures.allow(address)  # counts the failure

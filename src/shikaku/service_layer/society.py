@@ -169,25 +169,20 @@ TOKEN_CACHE_SECONDS = 5.0
 _token_cache: dict[str, tuple[float, Role, str]] = {}
 
 
-def known_actor(token: str, remote: str | None) -> Actor | None:
-    """The actor behind a bearer token if it is known without a database look-up: the configured
-    admin token, or a token verified in the last TOKEN_CACHE_SECONDS."""
-    if _is_configured_admin(token):
-        return Actor(Role.ADMIN, "admin-token", remote)
-    cached = _token_cache.get(_token_hash(token))
-    if cached and cached[0] > time.monotonic():
-        return Actor(cached[1], cached[2], remote)
-    return None
-
-
-def authenticate(ctx: Context, token: str | None, remote: str | None) -> Actor | None:
-    """The actor behind a bearer token, or None. `SHIKAKU_ADMIN_TOKEN`, when set, is an admin."""
+def authenticate(ctx: Context, token: str | None, remote: str | None, look_up: bool = True) -> Actor | None:
+    """The actor behind a bearer token, or None. `SHIKAKU_ADMIN_TOKEN`, when set, is an admin.
+    With `look_up` False only a token known without a database read is: the configured admin
+    token, or one verified in the last TOKEN_CACHE_SECONDS."""
     if not token:
         return None
-    known = known_actor(token, remote)
-    if known is not None:
-        return known
+    if _is_configured_admin(token):
+        return Actor(Role.ADMIN, "admin-token", remote)
     digest = _token_hash(token)
+    cached = _token_cache.get(digest)
+    if cached and cached[0] > time.monotonic():
+        return Actor(cached[1], cached[2], remote)
+    if not look_up:
+        return None
     with ctx.reading() as conn:
         row = conn.execute(select(api_tokens.c.role, api_tokens.c.subject).where(
             api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))).first()

@@ -118,12 +118,17 @@ def add_registration(conn: Connection, *, family_id: int, member_id: int, kind: 
     refresh_snapshot(conn, family_id)
 
 
+def insert_if_absent(conn: Connection, table, key_column: str, values: Mapping[str, Any]) -> None:
+    """Creates the row unless one with the same key exists (writers racing insert it once)."""
+    conn.execute(_dialect(conn).insert(table).values(dict(values))
+                 .on_conflict_do_nothing(index_elements=[key_column]))
+
+
 def _counter(conn: Connection, table, key: str, given: int | None = None) -> int:
     """Bumps (or raises to `given`) a named counter row and returns the value. Row locks make
     concurrent writers take turns, so no value is handed out twice."""
     key_column, counter = table.c[table.primary_key.columns.keys()[0]], list(table.c)[1]
-    conn.execute(_dialect(conn).insert(table).values({key_column.name: key, counter.name: 0})
-                 .on_conflict_do_nothing(index_elements=[key_column.name]))
+    insert_if_absent(conn, table, key_column.name, {key_column.name: key, counter.name: 0})
     if given is None:
         return conn.execute(update(table).where(key_column == key).values({counter.name: counter + 1})
                             .returning(counter)).scalar_one()
