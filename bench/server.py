@@ -33,7 +33,7 @@ def seed(db_url: str, members: int) -> list[dict]:
     started = time.perf_counter()
     generate(ctx, members=members, seed=1)
     print(f"seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         total = conn.execute(select(members_table.c.id).order_by(members_table.c.id.desc())).first()[0]
         ids = random.Random(2).sample(range(1, total + 1), min(5000, total))
         rows = conn.execute(select(members_table.c.symbol, members_table.c.number,

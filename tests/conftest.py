@@ -12,16 +12,15 @@ from sqlalchemy import delete, update
 os.environ.setdefault("SHIKAKU_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 
 from shikaku.adapters.db.schema import audit_head, metadata, society  # noqa: E402
-from shikaku.adapters.rate_limit import TokenBuckets  # noqa: E402
 from shikaku.adapters.vault import write_private  # noqa: E402
 from shikaku.domain.audit_chain import GENESIS  # noqa: E402
 from shikaku.entrypoints.bootstrap import build_context  # noqa: E402
 from shikaku.entrypoints.cli import initialise  # noqa: E402
 from shikaku.service_layer.admission import DenialTrace  # noqa: E402
 from shikaku.service_layer.auth import Actor, Role  # noqa: E402
+from tests.builders import INSURER_NUMBER  # noqa: E402
 from tests.helpers import audit_guard_lifted  # noqa: E402
 
-INSURER_NUMBER = "06139992"
 INSURER_NAME = "テスト健康保険組合"
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
@@ -48,8 +47,6 @@ def ctx(session_ctx):
         conn.execute(update(audit_head).values(seq=0, row_hash=GENESIS, key_id=keys.key_id))
         conn.execute(update(society).values(key_check=keys.key_check()))  # after a key rotation test
     session_ctx.today = lambda: date(2026, 6, 1)
-    session_ctx.sign_in_limit = TokenBuckets.for_sign_in()  # no failed sign-ins carried over
-    session_ctx.credential_failures = TokenBuckets.for_credential_failures()
     session_ctx.denial_trace = DenialTrace.from_env()
     yield session_ctx
 

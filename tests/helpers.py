@@ -1,9 +1,9 @@
-"""Test data builders shared by the integration tests."""
+"""Test helpers that build no data (those are in tests/builders.py): the long-run flag, ways
+into the audit log and into a fresh database, signing in through the forms, waiting for
+background work, and a clock the test moves."""
 from __future__ import annotations
 
-import itertools
 import os
-import random
 import re
 import tempfile
 import time
@@ -13,7 +13,6 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
-from stdnum.jp import in_
 
 from shikaku.adapters.db.audit_chain import install_guard
 from shikaku.service_layer import accounts
@@ -21,36 +20,7 @@ from shikaku.service_layer.auth import Actor, Role
 
 # `make test LONG=1`: the fault runs with more rounds and bigger cohorts, and the 10-minute soaks.
 LONG_TESTS = os.environ.get("SHIKAKU_LONG_TESTS") == "1"
-_rng = random.Random(7)
-_symbols = itertools.count(7001)
 STAFF_PASSWORD = "web-test-password"
-
-
-def my_number() -> str:
-    """A fresh valid 個人番号 (R-NUM-2)."""
-    first11 = str(_rng.randint(10**10, 10**11 - 1))
-    return first11 + in_.calc_check_digit(first11)
-
-
-def symbol() -> str:
-    return str(next(_symbols))
-
-
-def insured_body(**fields) -> dict:
-    body = {"relationship": "insured", "symbol": symbol(), "name": "試験 太郎",
-            "name_kana": "シケン タロウ", "birth_date": "1980-05-10", "sex": "male",
-            "qualified_on": "2020-04-01", "registered_on": "2020-04-02",
-            "standard_monthly_remuneration": 300000, "my_number": my_number()}
-    body.update(fields)
-    return {k: v for k, v in body.items() if v is not None}
-
-
-def dependent_body(insured_id: str, **fields) -> dict:
-    body = {"relationship": "dependent", "insured_id": insured_id, "name": "試験 花子",
-            "name_kana": "シケン ハナコ", "birth_date": "1985-07-07", "sex": "female",
-            "qualified_on": "2020-04-01", "registered_on": "2020-04-02", "my_number": my_number()}
-    body.update(fields)
-    return {k: v for k, v in body.items() if v is not None}
 
 
 @contextmanager
@@ -106,21 +76,33 @@ def sign_in_staff(client, ctx, role: str) -> str:
     return csrf_token(client.get("/staff/").text)
 
 
+def eventually(probe, what: str, timeout: float = 120, interval: float = 0.05):
+    """Polls `probe()` until it answers something true, and returns that; fails naming `what`
+    once `timeout` seconds have passed. The deadline is generous on purpose: a slow machine only
+    waits longer, and a test goes on to assert the state it waited for, never a duration."""
+    deadline = time.monotonic() + timeout
+    while not (found := probe()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:g} s: {what}")
+        time.sleep(interval)
+    return found
+
+
 def wait_for(client, page: str) -> str:
     """Polls a page's progress block as htmx does until the work stops moving (status 286)."""
-    for _ in range(200):
+    def stopped():
         block = client.get(f"{page}/progress")
-        if block.status_code == 286:
-            return block.text
-        assert block.status_code == 200
-        time.sleep(0.05)
-    raise AssertionError("the work did not finish")
+        assert block.status_code in (200, 286), block.status_code
+        return block if block.status_code == 286 else None
+
+    return eventually(stopped, "the work did not finish").text
 
 
 class Clock:
     """A monotonic clock that moves only when a test moves it (`clock.now += seconds`)."""
 
-    now = 100.0
+    def __init__(self, now: float = 100.0):
+        self.now = now
 
     def __call__(self) -> float:
         return self.now

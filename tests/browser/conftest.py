@@ -9,12 +9,13 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.helpers import eventually
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -28,16 +29,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _up(url: str, process: subprocess.Popen) -> bool:
+    if process.poll() is not None:
+        raise RuntimeError(f"shikaku serve exited with {process.returncode}")
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        return True
+    except OSError:
+        return False
+
+
 def _wait_until_up(url: str, process: subprocess.Popen) -> None:
-    for _ in range(1200):  # up to a minute on a loaded machine
-        if process.poll() is not None:
-            raise RuntimeError(f"shikaku serve exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("shikaku serve did not start")
+    eventually(lambda: _up(url, process), "shikaku serve to start", timeout=300)
 
 
 class DemoSite:

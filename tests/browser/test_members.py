@@ -3,16 +3,17 @@ PDF, a refusal explained, a refused form that keeps what was typed, a phone's wi
 keyboard alone. Each test enrols its own member (the demo society is shared)."""
 from __future__ import annotations
 
+import os
 import random
 import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
-from stdnum.jp import in_
 
-from shikaku.domain.calendar import DEFAULT_CALENDAR
+from shikaku.entrypoints.bootstrap import business_calendar
 from shikaku.service_layer.context import today_in_japan
 from tests.browser.steps import screenshot, sign_in_staff
+from tests.builders import my_number
 
 _KANA = "アイウエオカキクケコサシスセソ"
 _rng = random.Random()
@@ -20,11 +21,6 @@ _rng = random.Random()
 
 def unique_kana() -> str:
     return "".join(_rng.choice(_KANA) for _ in range(8))
-
-
-def my_number() -> str:
-    first11 = str(_rng.randint(10**10, 10**11 - 1))
-    return first11 + in_.calc_check_digit(first11)
 
 
 def fill_enrolment(page: Page, kana: str, number: str | None = None,
@@ -67,7 +63,7 @@ def test_enrol_then_find_the_member_and_open_the_page(page):
     expect(page.get_by_text(f"********{number[-4:]}").first).to_be_visible()
     assert number not in page.content()
     # The enrolment and the My Number with it are published on the second business day.
-    published = DEFAULT_CALENDAR.second_business_day_after(today_in_japan())
+    published = business_calendar(os.environ).second_business_day_after(today_in_japan())  # as the server's
     history = page.get_by_role("region", name="資格の履歴")
     expect(history.get_by_role("cell", name=re.compile(published.isoformat()))).to_be_visible()
     expect(history).to_contain_text("公開前")

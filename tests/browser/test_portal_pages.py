@@ -9,7 +9,7 @@ import urllib.request
 from playwright.sync_api import Page, expect
 
 from tests.browser.steps import screenshot, sign_in_member
-from tests.helpers import my_number
+from tests.builders import my_number
 
 
 def api(site, role: str, path: str, body: dict) -> dict:

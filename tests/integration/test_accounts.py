@@ -11,7 +11,7 @@ from shikaku.adapters.db.schema import myna_cards, users, web_sessions
 from shikaku.domain.errors import DomainError
 from shikaku.service_layer import accounts, myna
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import my_number
+from tests.builders import my_number
 
 PASSWORD = "correct horse battery"
 
@@ -29,13 +29,13 @@ def _refused_code(call) -> str:
 
 
 def test_password_is_stored_as_argon2_and_checked(ctx, clerk):
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         stored = conn.execute(select(users.c.password_hash)).scalar_one()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     opened = accounts.sign_in_staff(ctx, clerk, PASSWORD, "127.0.0.1")
     assert opened.actor == Actor(Role.CLERK, clerk, "127.0.0.1") and opened.display_name == "田中 一郎"
     assert accounts.session(ctx, opened.token, None).actor.role is Role.CLERK
-    with ctx.reading() as conn:  # only the token's hash is stored
+    with ctx.connection() as conn:  # only the token's hash is stored
         assert conn.execute(select(web_sessions.c.token_hash)).scalar_one() != opened.token
 
 
@@ -48,7 +48,7 @@ def test_staff_lock_out_after_five_failures_in_a_row(ctx, clerk):
         assert accounts_refusal == "sign_in_failed"
     assert _refused_code(lambda: accounts.sign_in_staff(ctx, clerk, "wrong", None)) == "account_locked"
     assert _refused_code(lambda: accounts.sign_in_staff(ctx, clerk, PASSWORD, None)) == "account_locked"
-    with ctx.writing() as conn:  # the lock has run out
+    with ctx.connection(write=True) as conn:  # the lock has run out
         conn.execute(update(users).values(locked_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
     assert accounts.sign_in_staff(ctx, clerk, PASSWORD, None).actor.subject == clerk
 
@@ -97,7 +97,7 @@ def test_pin_reset_unlocks_and_pins_are_hashed(ctx, admin, card):
             accounts.sign_in_member(ctx, card, "0000", None)
     accounts.set_card_pin(ctx, admin, card, "1357")
     assert accounts.sign_in_member(ctx, card, "1357", None).actor == Actor(Role.MEMBER, card, None)
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         assert conn.execute(select(myna_cards.c.pin_hash)).scalar_one().startswith("$argon2id$")
     assert _refused_code(lambda: accounts.set_card_pin(ctx, admin, card, "12a4")) == "invalid_pin"
 
@@ -112,7 +112,7 @@ def test_sessions_expire_and_sign_out_ends_them(ctx, clerk):
     accounts.sign_out(ctx, opened.token)
     assert accounts.session(ctx, opened.token, None) is None
     again = accounts.sign_in_staff(ctx, clerk, PASSWORD, None)
-    with ctx.writing() as conn:
+    with ctx.connection(write=True) as conn:
         conn.execute(update(web_sessions).values(expires_at=datetime.now(timezone.utc)))
     assert accounts.session(ctx, again.token, None) is None
     assert accounts.session(ctx, "forged", None) is None
@@ -120,7 +120,7 @@ def test_sessions_expire_and_sign_out_ends_them(ctx, clerk):
 
 def test_disabled_user_loses_the_session(ctx, clerk):
     opened = accounts.sign_in_staff(ctx, clerk, PASSWORD, None)
-    with ctx.writing() as conn:
+    with ctx.connection(write=True) as conn:
         conn.execute(update(users).values(disabled_at=datetime.now(timezone.utc)))
     assert accounts.session(ctx, opened.token, None) is None
     assert _refused_code(lambda: accounts.sign_in_staff(ctx, clerk, PASSWORD, None)) == "sign_in_failed"
@@ -148,7 +148,8 @@ def test_cli_token_revoke(ctx, db_url, admin):
     token = society.issue_token(ctx, admin, Role.CLERK, "revoke-me")["token"]
     assert society.authenticate(ctx, token, None).subject == "revoke-me"
     runner = CliRunner()
-    assert runner.invoke(app, ["token", "revoke", token, "--db", db_url]).exit_code == 0
+    # "--" ends the options: a token may begin with "-" (URL-safe base64)
+    assert runner.invoke(app, ["token", "revoke", "--db", db_url, "--", token]).exit_code == 0
     assert society.authenticate(ctx, token, None) is None
-    again = runner.invoke(app, ["token", "revoke", token, "--db", db_url])
+    again = runner.invoke(app, ["token", "revoke", "--db", db_url, "--", token])
     assert again.exit_code == 2 and "token_already_revoked" in again.output

@@ -2,21 +2,7 @@
 from __future__ import annotations
 
 from shikaku.service_layer.auth import Role
-from tests.helpers import insured_body, my_number
-
-
-def token_for(client, role: str) -> str:
-    if role == "facility":
-        r = client.post("/api/v1/facilities", json={"code": "1310112345", "name": "試験医院"})
-        assert r.status_code == 201, r.text
-        return r.json()["token"]
-    r = client.post("/api/v1/tokens", json={"role": role, "subject": f"test-{role}"})
-    assert r.status_code == 201, r.text
-    return r.json()["token"]
-
-
-def as_role(client, role: str) -> dict:
-    return {"Authorization": f"Bearer {token_for(client, role)}"}
+from tests.builders import as_role, insured_body, my_number, token_for
 
 
 def test_no_token_or_a_revoked_one_is_401(client, ctx):

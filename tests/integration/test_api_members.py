@@ -7,21 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from shikaku.adapters.db.schema import audit_log, members
-from tests.helpers import dependent_body, insured_body, my_number, symbol
+from tests.builders import dependent_body, enrol, enrol_dependent, insured_body, my_number, symbol
 
 PROBLEM = "application/problem+json"
-
-
-def enrol(client, **fields):
-    r = client.post("/api/v1/members", json=insured_body(**fields))
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def enrol_dependent(client, insured, **fields):
-    r = client.post("/api/v1/members", json=dependent_body(insured["id"], **fields))
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 def problem(r, status, code):
@@ -161,7 +149,7 @@ def test_every_write_is_audited_without_the_my_number(client, ctx):
     mn = my_number()
     member = enrol(client, my_number=mn)
     client.patch(f"/api/v1/members/{member['id']}", json={"name": "監査 太郎", "effective_on": "2026-01-01"})
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         rows = list(conn.execute(select(audit_log).where(audit_log.c.target == member["id"])))
     assert [r.action for r in rows] == ["member.enrol", "member.amend"]
     assert all(r.actor == "admin-token" and r.remote for r in rows)
@@ -171,7 +159,7 @@ def test_every_write_is_audited_without_the_my_number(client, ctx):
 def test_my_number_is_stored_encrypted_and_hashed(client, ctx):
     mn = my_number()
     member = enrol(client, my_number=mn)
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         row = conn.execute(select(members).where(members.c.id == int(member["id"]))).one()
     assert mn.encode() not in row.my_number_cipher and mn not in row.my_number_hash
     assert ctx.vault.open(row.my_number_cipher) == mn

@@ -21,9 +21,10 @@ from shikaku.adapters.db.schema import audit_head, audit_log
 from shikaku.domain.audit_chain import Anchor
 from shikaku.entrypoints.bootstrap import build_context
 from shikaku.entrypoints.cli import app
-from shikaku.service_layer import audit_trail, commands, members, society
+from shikaku.service_layer import audit_trail, society
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import audit_guard_lifted, fresh_database, insured_body
+from tests.builders import enrolled
+from tests.helpers import audit_guard_lifted, eventually, fresh_database
 
 AUDITOR = Actor(Role.AUDITOR, "kansa")
 ANCHOR_LINE = re.compile(r"控え（最後の行の連番:ハッシュ）: ([0-9]+:[0-9a-f]{64})")
@@ -62,7 +63,7 @@ def anchor_file(keyed) -> Path:
 def written(keyed, admin):
     """A chain of real writes through a context whose key is a key file (as in production)."""
     for _ in range(3):
-        members.enrol(keyed, admin, commands.Enrolment(**insured_body()))
+        enrolled(keyed, admin)
     write(keyed, admin)
     return keyed
 
@@ -137,9 +138,7 @@ def test_an_untouched_chain_passes_and_its_anchor_only_moves_forward(written, ad
 def test_the_server_moves_the_anchor_after_its_appends(written, admin):
     write(written, admin)  # each append pokes the publisher; its thread reads the committed head
     file, name, last = AnchorFile(anchor_file(written)), database_name(written.engine), rows(written)[-1]
-    deadline = time.monotonic() + 15
-    while file.get(name) != Anchor(last.seq, last.row_hash) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    eventually(lambda: file.get(name) == Anchor(last.seq, last.row_hash), "the server to move the anchor")
     assert file.get(name) == Anchor(last.seq, last.row_hash)
 
 

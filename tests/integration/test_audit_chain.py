@@ -19,7 +19,8 @@ from shikaku.domain.errors import DomainError
 from shikaku.entrypoints.cli import app
 from shikaku.service_layer import audit_trail, commands, members, society
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import audit_guard_lifted, fresh_database, insured_body
+from tests.builders import enrolled
+from tests.helpers import audit_guard_lifted, fresh_database
 
 AUDITOR = Actor(Role.AUDITOR, "kansa")
 
@@ -27,11 +28,11 @@ AUDITOR = Actor(Role.AUDITOR, "kansa")
 @pytest.fixture
 def written(ctx, admin):
     """A chain of real writes: enrolments, a disqualification, tokens."""
-    enrolled = [members.enrol(ctx, admin, commands.Enrolment(**insured_body())) for _ in range(4)]
-    members.disqualify(ctx, admin, enrolled[0].id, commands.Disqualification(
+    first = [enrolled(ctx, admin) for _ in range(4)][0]
+    members.disqualify(ctx, admin, first.id, commands.Disqualification(
         disqualified_on="2026-04-01", registered_on="2026-04-01", reason="retirement"))
     society.issue_token(ctx, admin, Role.AUDITOR, "kansa")
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         return [row.id for row in conn.execute(select(audit_log.c.id).order_by(audit_log.c.id))]
 
 
@@ -43,7 +44,7 @@ def tamper(ctx, *statements):
 
 def test_real_writes_form_a_chain_that_verifies(ctx, written, db_url):
     assert len(written) >= 6
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         rows = conn.execute(select(audit_log).order_by(audit_log.c.id)).all()
         head = conn.execute(select(audit_head)).one()
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
@@ -100,7 +101,7 @@ def test_two_rows_swapped_are_caught_as_reordered(ctx, written):
 
 
 def test_a_forged_row_is_caught_as_inserted(ctx, written):
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         last = conn.execute(select(audit_log).order_by(audit_log.c.id.desc())).first()
     forged = {k: v for k, v in last._mapping.items()}
     forged.update(id=last.id + 1, seq=last.seq + 1, prev_hash=last.row_hash, action="member.my_number.reveal",
@@ -123,7 +124,7 @@ def test_concurrent_appends_keep_one_chain(ctx, admin):
         assert audit_trail.verify(ctx, AUDITOR) is None
     for t in threads:
         t.join()
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         seqs = conn.execute(select(audit_log.c.seq).order_by(audit_log.c.id)).scalars().all()
     assert seqs == list(range(1, 49))
     assert audit_trail.verify(ctx, AUDITOR) is None

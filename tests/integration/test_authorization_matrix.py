@@ -14,7 +14,7 @@ from starlette.routing import Mount
 
 from shikaku.service_layer import accounts, documents, myna, runs, society
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import insured_body, my_number
+from tests.builders import insured_body, my_number
 
 ADMIN, SUPERVISOR, CLERK, AUDITOR = "admin", "supervisor", "clerk", "auditor"
 FACILITY, MEMBER = "facility", "member"

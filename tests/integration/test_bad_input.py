@@ -19,9 +19,10 @@ from shikaku.adapters.db.schema import (
     members,
     registrations,
 )
-from tests.helpers import insured_body, my_number, sign_in_staff
-from tests.integration.test_exchange import insured, run
-from tests.integration.test_portal import enrol_with_card, sign_in
+from tests.builders import enrol, enrol_with_card, insured_body, insured_row, my_number
+from tests.helpers import sign_in_staff
+from tests.integration.test_exchange import run
+from tests.integration.test_portal import sign_in
 
 TABLES = (members, registrations, audit_log, certificate_runs, eligibility_certificates, facilities,
           api_tokens)
@@ -30,7 +31,7 @@ OVERFLOWING = ("9999-12-29", "9999-12-31")
 
 
 def stored(ctx) -> dict[str, int]:
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES}
 
 
@@ -45,9 +46,7 @@ def refused(answer, field: str, code: str, message: str | None = None) -> None:
 
 @pytest.fixture
 def member(client) -> dict:
-    answer = client.post("/api/v1/members", json=insured_body())
-    assert answer.status_code == 201
-    return answer.json()
+    return enrol(client)
 
 
 # ------------------------------------------------------------------------------ dates (item 5)
@@ -123,7 +122,7 @@ def test_verification_dates(client, member):
 
 def test_a_date_cell_of_an_import_out_of_range(ctx, admin):
     before = stored(ctx)
-    result = run(ctx, admin, [insured(受付日="9999-12-31"), insured(number="6", 生年月日="0001-01-01")])
+    result = run(ctx, admin, [insured_row(受付日="9999-12-31"), insured_row(number="6", 生年月日="0001-01-01")])
     assert result.status == "refused"
     assert {(e.row, e.column, e.code) for e in result.errors} == {
         (2, "受付日", "date_out_of_range"), (3, "生年月日", "date_out_of_range")}
@@ -232,7 +231,7 @@ def test_the_web_form_shows_the_refusal_by_the_field(client, ctx, member):
 
 def test_an_import_row_with_a_nul_in_a_name(ctx, admin):
     before = stored(ctx)
-    result = run(ctx, admin, [insured(氏名="山田\x00太郎"), insured(number="6", 氏名カナ="ヤマダ\u200bタロウ")])
+    result = run(ctx, admin, [insured_row(氏名="山田\x00太郎"), insured_row(number="6", 氏名カナ="ヤマダ\u200bタロウ")])
     assert result.status == "refused"
     assert [(e.row, e.column, e.code, e.value, e.message) for e in result.errors] == [
         (2, "氏名", "invalid_characters", "山田\ufffd太郎", "氏名に使用できない文字（制御文字など）が含まれています"),

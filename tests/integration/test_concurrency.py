@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from shikaku.adapters.db.schema import eligibility_certificates
 from shikaku.domain.errors import DomainError
-from shikaku.service_layer import commands, documents, members
-from tests.helpers import dependent_body, insured_body
+from shikaku.service_layer import commands, documents
+from tests.builders import dependent_body, enrolled, insured_body
 
 PARALLEL = 50
 
@@ -31,33 +31,29 @@ def in_parallel(task, n: int = PARALLEL) -> list:
         return list(pool.map(run, range(n)))
 
 
-def enrol(ctx, admin, body: dict):
-    return members.enrol(ctx, admin, commands.Enrolment(**body))
-
-
 def test_parallel_applications_give_exactly_one_certificate(ctx, admin):
-    member = enrol(ctx, admin, insured_body())
+    member = enrolled(ctx, admin, insured_body())
     form = commands.CertificateApplication(reason="no_card", applied_on=date(2026, 1, 10))
     results = in_parallel(lambda _: documents.apply_for_certificate(ctx, admin, member.id, form))
     issued = [r for r in results if isinstance(r, dict)]
     refused = [r for r in results if not isinstance(r, dict)]
     assert len(issued) == 1
     assert {(e.code, e.status) for e in refused} == {("already_holds_certificate", 409)}
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         assert conn.scalar(select(func.count()).select_from(eligibility_certificates)) == 1
 
 
 def test_parallel_enrolments_never_share_a_number(ctx, admin):
     symbol = insured_body()["symbol"]
-    views = in_parallel(lambda _: enrol(ctx, admin, insured_body(symbol=symbol)))
+    views = in_parallel(lambda _: enrolled(ctx, admin, insured_body(symbol=symbol)))
     assert all(not isinstance(v, DomainError) for v in views), views
     assert len({v.number for v in views}) == PARALLEL
     assert {v.symbol for v in views} == {symbol}
 
 
 def test_parallel_dependents_never_share_a_branch(ctx, admin):
-    insured = enrol(ctx, admin, insured_body())
-    views = in_parallel(lambda _: enrol(ctx, admin, dependent_body(insured.id)))
+    insured = enrolled(ctx, admin, insured_body())
+    views = in_parallel(lambda _: enrolled(ctx, admin, dependent_body(insured.id)))
     assert all(not isinstance(v, DomainError) for v in views), views
     assert sorted(v.branch for v in views) == [f"{b:02d}" for b in range(1, PARALLEL + 1)]
     assert {(v.symbol, v.number) for v in views} == {(insured.symbol, insured.number)}

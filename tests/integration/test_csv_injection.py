@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from shikaku.adapters.db.schema import family_snapshots, import_files, members, registrations, symbols
 from shikaku.entrypoints.cli import app
-from tests.helpers import insured_body, sign_in_staff
+from tests.builders import insured_body
+from tests.helpers import sign_in_staff
 
 runner = CliRunner()
 NAMES = ['=HYPERLINK("http://evil.example","x")', "-2+3", "+81 太郎", "@SUM(A1:A9)"]

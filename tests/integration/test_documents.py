@@ -4,28 +4,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from shikaku.adapters.db.schema import audit_log, eligibility_certificates
+from tests.builders import as_role, enrol, my_number, with_card
 from tests.conftest import INSURER_NUMBER
-from tests.helpers import insured_body, my_number
 
 CERTS = "/api/v1/members/{}/eligibility-certificates"
-
-
-def enrol(client, **fields):
-    r = client.post("/api/v1/members", json=insured_body(**fields))
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def with_card(client, registered_on="2021-10-20", expires="2031-12-31", **fields):
-    mn = my_number()
-    member = enrol(client, my_number=mn, **fields)
-    card_id = "C" + mn
-    client.post("/api/v1/myna/cards", json={"my_number": mn, "card_id": card_id,
-                                            "certificate_expires_on": expires})
-    if registered_on:
-        client.post(f"/api/v1/myna/cards/{card_id}/insurance-registration",
-                    json={"registered_on": registered_on})
-    return member, card_id
 
 
 def apply(client, member, reason, applied_on="2026-01-10", headers=None, **extra):
@@ -33,20 +15,15 @@ def apply(client, member, reason, applied_on="2026-01-10", headers=None, **extra
                        json={"reason": reason, "applied_on": applied_on, **extra})
 
 
-def token(client, role):
-    t = client.post("/api/v1/tokens", json={"role": role, "subject": role}).json()["token"]
-    return {"Authorization": f"Bearer {t}"}
-
-
 def test_override_needs_a_supervisor_and_is_audited(client, ctx):
     member, _ = with_card(client)
     assert apply(client, member, "no_card").json()["code"] == "reason_contradicts_registry"
-    clerk = apply(client, member, "no_card", headers=token(client, "clerk"), override_note="本人申告")
+    clerk = apply(client, member, "no_card", headers=as_role(client, "clerk"), override_note="本人申告")
     assert clerk.status_code == 403
-    ok = apply(client, member, "no_card", headers=token(client, "supervisor"),
+    ok = apply(client, member, "no_card", headers=as_role(client, "supervisor"),
                override_note="カードは破損し返納予定と確認")
     assert ok.status_code == 201, ok.text
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         actions = [r.action for r in conn.execute(select(audit_log.c.action)
                                                   .where(audit_log.c.target == member["id"]))]
     assert "certificate.override" in actions
@@ -87,7 +64,7 @@ def test_ex_officio_run_is_idempotent_and_prints_in_mailing_order(client, ctx):
     run = client.post("/api/v1/ex-officio-runs", json={"run_on": "2025-10-01"}).json()
     again = client.post("/api/v1/ex-officio-runs", json={"run_on": "2025-10-02"}).json()
     assert (run["issued"], again["issued"]) == (3, 0)
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         assert conn.execute(select(func.count()).select_from(eligibility_certificates)).scalar_one() == 3
     manifest = client.get(f"/api/v1/runs/{run['id']}/manifest").content.decode("utf-8-sig").splitlines()
     assert manifest[0].startswith("連番,交付番号,記号") and len(manifest) == 4

@@ -10,8 +10,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
+from tests.builders import insured_body
 from tests.conftest import ADMIN_TOKEN
-from tests.helpers import insured_body
 
 EXAMPLES = 25  # per operation: the whole run takes well under two minutes
 CHECKS = [not_a_server_error, response_schema_conformance]

@@ -14,17 +14,13 @@ from shikaku.adapters.attempt_ledger import AttemptLedger
 from shikaku.adapters.db.schema import audit_log
 from shikaku.adapters.rate_limit import TokenBuckets
 from shikaku.service_layer.guessing import GuessWatch
+from tests.builders import card_info, facility, fhir_request, insured_body
 from tests.conftest import INSURER_NUMBER
-from tests.helpers import insured_body
-from tests.integration.test_verification import card_info, fhir_request
+from tests.helpers import Clock
+from tests.integration.test_rate_limit import limited
 
 FHIR = {"Content-Type": "application/fhir+json"}
 DAY = "2026-06-01"
-
-
-def facility(client, code: str = "1310112345") -> dict:
-    r = client.post("/api/v1/facilities", json={"code": code, "name": "試験医院"})
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 @pytest.fixture
@@ -81,19 +77,19 @@ def test_guessing_is_answered_not_found_on_every_route(client, member, ask):
     assert by_verification(client, facility(client, "1310112352"), member, member["birth_date"]) == "1"
 
 
-def test_the_batch_attack_learns_nothing(client, ctx, member, monkeypatch):
+def test_the_batch_attack_learns_nothing(client, ctx, member):
     """The finding: 10,000 birth dates in one batch found the member's name. Now everything
     after the fifth different date is 'not found', the true date included, and nothing about
     the member comes back."""
-    monkeypatch.setattr(ctx, "facility_limit", TokenBuckets(rate=0))  # the batch's cost is tested below
     clinic = facility(client)
     guesses = wrong_dates(999) + [member["birth_date"]]
-    r = client.post("/api/v1/verification-batches", headers=clinic, json={
-        "service_date": DAY, "items": [card_info(member, DAY, birth_date=d) for d in guesses]})
-    results = r.json()["results"]
-    assert {x["validity_code"] for x in results} == {"4"}
-    assert all("member" not in x for x in results)
-    assert by_verification(client, clinic, member, member["birth_date"]) == "4"
+    with limited(ctx, facility=TokenBuckets(rate=0)) as server:  # the batch's cost is tested below
+        r = server.post("/api/v1/verification-batches", headers=clinic, json={
+            "service_date": DAY, "items": [card_info(member, DAY, birth_date=d) for d in guesses]})
+        results = r.json()["results"]
+        assert {x["validity_code"] for x in results} == {"4"}
+        assert all("member" not in x for x in results)
+        assert by_verification(server, clinic, member, member["birth_date"]) == "4"
 
 
 def test_the_staff_are_told_and_a_supervisor_releases(client, ctx, member):
@@ -144,23 +140,15 @@ def test_reception_attempts_count_too(client, member):
     assert by_verification(client, clinic, member, member["birth_date"]) == "4"
 
 
-def test_a_batch_counts_as_many_queries_as_it_has_items(client, ctx, member, monkeypatch):
+def test_a_batch_counts_as_many_queries_as_it_has_items(client, ctx, member):
     clock = Clock(100.0)
-    monkeypatch.setattr(ctx, "facility_limit", TokenBuckets(rate=1, burst=10, clock=clock))
     clinic = facility(client)
     items = [card_info(member, DAY)] * 30
-    assert client.post("/api/v1/verification-batches", headers=clinic,
-                       json={"service_date": DAY, "items": items}).status_code == 200
-    refused = client.post("/api/v1/verifications", json=card_info(member, DAY), headers=clinic)
-    assert refused.status_code == 429
-    assert int(refused.headers["retry-after"]) >= 20  # 30 taken from 10: 20 owed at 1/s
-    clock.now += 25
-    assert client.post("/api/v1/verifications", json=card_info(member, DAY), headers=clinic).status_code == 200
-
-
-class Clock:
-    def __init__(self, now: float):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+    with limited(ctx, facility=TokenBuckets(rate=1, burst=10, clock=clock)) as server:
+        assert server.post("/api/v1/verification-batches", headers=clinic,
+                           json={"service_date": DAY, "items": items}).status_code == 200
+        refused = server.post("/api/v1/verifications", json=card_info(member, DAY), headers=clinic)
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) >= 20  # 30 taken from 10: 20 owed at 1/s
+        clock.now += 25
+        assert server.post("/api/v1/verifications", json=card_info(member, DAY), headers=clinic).status_code == 200

@@ -4,7 +4,6 @@ calls (8), the security headers (10) and the smaller ones (11). Each test failed
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 from sqlalchemy import select
@@ -13,15 +12,12 @@ from bench.server import Server, free_port
 from shikaku.adapters.db.schema import audit_log
 from shikaku.adapters.rate_limit import TokenBuckets
 from shikaku.service_layer.admission import DenialTrace
+from tests.builders import facility, insured_body, my_number
 from tests.conftest import ADMIN_TOKEN, INSURER_NUMBER
-from tests.helpers import csrf_token, insured_body, my_number, sign_in_staff
+from tests.helpers import csrf_token, eventually, sign_in_staff
+from tests.integration.test_rate_limit import limited
 
 DAY = "2026-06-01"
-
-
-def facility(client, code: str = "1310112345") -> dict:
-    r = client.post("/api/v1/facilities", json={"code": code, "name": "試験医院"})
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def audit_rows(ctx, *actions: str) -> list:
@@ -86,13 +82,12 @@ def test_a_streamed_body_over_the_limit_is_413(client):
     assert batch.status_code == 413  # 13 MB: over even the batch's limit
 
 
-def _raw_request(port: int, head: str, body: bytes) -> tuple[int, float]:
-    """Sends the head and a little of the body; the status of the answer and how long it took."""
-    started = time.monotonic()
+def _raw_request(port: int, head: str, body: bytes) -> int:
+    """Sends the head and a little of the body; the status of the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
         s.sendall(head.encode() + body)
         answer = s.recv(4096).decode("latin-1")
-    return int(answer.split()[1]), time.monotonic() - started
+    return int(answer.split()[1])
 
 
 def test_a_real_server_answers_a_huge_unauthenticated_post_without_reading_it(ctx, db_url):
@@ -101,12 +96,12 @@ def test_a_real_server_answers_a_huge_unauthenticated_post_without_reading_it(ct
     server = Server(db_url, free_port(), env={"SHIKAKU_ADMIN_TOKEN": ADMIN_TOKEN}).start()
     try:
         before = server.memory_mb()
-        status, _ = _raw_request(server.port, "POST /api/v1/members HTTP/1.1\r\nHost: x\r\n"
-                                 "Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n", b"{" * 65536)
+        status = _raw_request(server.port, "POST /api/v1/members HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n", b"{" * 65536)
         assert status == 413
-        status, _ = _raw_request(server.port, "POST /api/v1/members HTTP/1.1\r\nHost: x\r\n"
-                                 "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
-                                 b"10000\r\n" + b"{" * 65536 + b"\r\n")
+        status = _raw_request(server.port, "POST /api/v1/members HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+                              b"10000\r\n" + b"{" * 65536 + b"\r\n")
         assert status == 401
         assert server.memory_mb() - before < 20
     finally:
@@ -232,24 +227,24 @@ def test_revoking_the_configured_admin_token_says_what_is_true(client):
     assert client.get("/api/v1/insurer").status_code == 200  # it still works, as the answer said
 
 
-def test_invalid_bearer_tokens_are_throttled_per_address(client, ctx, monkeypatch):
-    monkeypatch.setattr(ctx, "credential_failures", TokenBuckets(rate=1 / 60, burst=5))
-    codes = [client.get("/api/v1/insurer", headers={"Authorization": f"Bearer wrong-{i}"}).status_code
-             for i in range(8)]
-    assert codes == [401] * 5 + [429] * 3
-    refused = client.get("/api/v1/insurer", headers={"Authorization": "Bearer wrong"})
-    assert refused.json()["code"] == "too_many_failures" and int(refused.headers["retry-after"]) > 0
-    assert client.get("/api/v1/insurer").status_code == 200  # a valid token is never held back
+def test_invalid_bearer_tokens_are_throttled_per_address(client, ctx):
+    with limited(ctx, credential_failures=TokenBuckets(rate=1 / 60, burst=5)) as server:
+        codes = [server.get("/api/v1/insurer", headers={"Authorization": f"Bearer wrong-{i}"}).status_code
+                 for i in range(8)]
+        assert codes == [401] * 5 + [429] * 3
+        refused = server.get("/api/v1/insurer", headers={"Authorization": "Bearer wrong"})
+        assert refused.json()["code"] == "too_many_failures" and int(refused.headers["retry-after"]) > 0
+        assert server.get("/api/v1/insurer").status_code == 200  # a valid token is never held back
     assert [r.detail["status"] for r in audit_rows(ctx, "access.denied", "access.throttled")] == \
         [401] * 5 + [429] * 4  # the refusals are traced, the throttled ones too
 
 
-def test_a_throttled_sign_in_is_traced(client, ctx, monkeypatch):
-    monkeypatch.setattr(ctx, "sign_in_limit", TokenBuckets(rate=1 / 60, burst=1))
-    form = client.get("/staff/sign-in")
-    for _ in range(3):
-        client.post("/staff/sign-in", data={"username": "nobody", "password": "wrong-password",
-                                            "csrf_token": csrf_token(form.text)})
+def test_a_throttled_sign_in_is_traced(ctx):
+    with limited(ctx, sign_in=TokenBuckets(rate=1 / 60, burst=1)) as browser:
+        form = browser.get("/staff/sign-in")
+        for _ in range(3):
+            browser.post("/staff/sign-in", data={"username": "nobody", "password": "wrong-password",
+                                                 "csrf_token": csrf_token(form.text)})
     rows = audit_rows(ctx, "sign_in.throttled")
     assert len(rows) == 2  # the first miss empties the bucket; the next two are held back
     row = rows[0]
@@ -271,9 +266,7 @@ def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(ctx, db_url, t
     try:
         _raw_request(server.port, "GET /api/v1/insurer HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                      "X-Forwarded-For: 203.0.113.9\r\n\r\n", b"")
-        deadline = time.monotonic() + 10
-        while not (rows := audit_rows(ctx, "access.denied")) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        rows = eventually(lambda: audit_rows(ctx, "access.denied"), "the server's access.denied row")
         assert rows[-1].remote == ("203.0.113.9" if trusted else "127.0.0.1")
     finally:
         server.stop()

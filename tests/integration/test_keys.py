@@ -20,11 +20,10 @@ from shikaku.adapters.vault import Vault, sealed_key_id
 from shikaku.domain.errors import DomainError
 from shikaku.entrypoints.bootstrap import build_context
 from shikaku.entrypoints.cli import app
-from shikaku.service_layer import audit_trail, commands, keys, myna
-from shikaku.service_layer import members as member_service
+from shikaku.service_layer import audit_trail, keys, myna
 from shikaku.service_layer import society as society_service
+from tests.builders import enrolled, insured_body, my_number
 from tests.conftest import serving
-from tests.helpers import insured_body, my_number
 
 OLD_SECRET = os.environ["SHIKAKU_SECRET_KEY"].encode()
 OLD = Vault(OLD_SECRET)
@@ -36,7 +35,7 @@ def people(ctx, admin, n, cards=True):
     found = []
     for i in range(n):
         mn = my_number()
-        member = member_service.enrol(ctx, admin, commands.Enrolment(**insured_body(my_number=mn)))
+        member = enrolled(ctx, admin, insured_body(my_number=mn))
         card = f"CROT{i:04d}{mn[-4:]}" if cards else None
         if card:
             myna.add_card(ctx, admin, mn, card, date(2031, 12, 31))
@@ -53,7 +52,7 @@ def by_card(client, facility, card):
 
 
 def ciphers(ctx):
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         return conn.execute(select(members.c.id, members.c.my_number_cipher)
                             .where(members.c.my_number_cipher.is_not(None))).all()
 
@@ -76,7 +75,7 @@ def test_rotation_re_keys_everything_and_look_ups_still_work(keyed, admin, db_ur
         assert sealed_key_id(sealed) == new.key_id
         with pytest.raises(Exception):
             OLD.open(sealed)
-    with keyed.reading() as conn:
+    with keyed.connection() as conn:
         for member, mn, _ in found:
             holders = repo.members_with_hash(conn, *keyed.vault.lookup_hashes(mn))
             assert [str(r.id) for r in holders] == [member.id]
@@ -104,7 +103,7 @@ def test_the_api_answers_during_a_rotation(keyed, admin, served):
 
     def slowly(done, total):  # after the first batch, hold on until the API has answered a few
         started.set()
-        answered_some.wait(60)
+        answered_some.wait()  # set by the API loop below, or by its `finally`
         time.sleep(0.02)
 
     def run():
@@ -117,7 +116,7 @@ def test_the_api_answers_during_a_rotation(keyed, admin, served):
     rotation.start()
     answered, added = 0, []
     try:
-        assert started.wait(30)
+        assert started.wait(120)
         while rotation.is_alive():
             member, mn, card = found[answered % len(found)]
             assert by_card(served, facility, card)["validity_code"] == "1"

@@ -16,7 +16,6 @@ place allowed to hold them, and it must hold every stored one: the search is sho
 there. A finding names the place and the masked number, never the number."""
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -39,16 +38,9 @@ from shikaku.adapters.db.backup import PG_MAGIC
 from shikaku.domain.numbers import mask_my_number
 from shikaku.entrypoints.cli import app
 from shikaku.entrypoints.web.audit import PAGE_SIZE as AUDIT_PAGE
+from tests.builders import dependent_body, insured_body, my_number, notification_csv, symbol
 from tests.conftest import INSURER_NUMBER, serving
-from tests.helpers import (
-    csrf_token,
-    dependent_body,
-    insured_body,
-    my_number,
-    sign_in_staff,
-    symbol,
-    wait_for,
-)
+from tests.helpers import csrf_token, sign_in_staff, wait_for
 
 RECEIVED = "2026-05-20"  # the day every 個人番号 is registered (a Wednesday) ...
 PUBLISHED = "2026-05-22"  # ... and published to online verification (翌々営業日)
@@ -345,14 +337,6 @@ NOTIFICATION_HEADER = ("届出種別", "記号", "番号", "続柄", "本人記�
                        "性別", "資格取得日", "標準報酬月額", "個人番号", "受付日")
 
 
-def notification_file(rows: list[dict], encoding: str) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(NOTIFICATION_HEADER)
-    writer.writerows([row.get(column, "") for column in NOTIFICATION_HEADER] for row in rows)
-    return out.getvalue().encode(encoding)
-
-
 def acquisition(number: str, name: str, **cells) -> dict:
     return {"届出種別": "資格取得", "記号": symbol(), "続柄": "本人", "氏名": name, "氏名カナ": "ﾛｳｴｲ ﾀﾛｳ",
             "生年月日": "昭和60年1月2日", "性別": "男", "資格取得日": "R3.4.1", "標準報酬月額": "300,000",
@@ -365,25 +349,25 @@ def import_files(client, token: str, shikaku: Shikaku, society: Society, inputs:
     rokuro, ume = society.number("CLI import insured"), society.number("CLI import dependent")
     family = symbol()
     good = inputs / "todoke-cp932.csv"
-    good.write_bytes(notification_file([
+    good.write_bytes(notification_csv([
         acquisition(rokuro.clear, "漏洩 六郎", 記号=family, 番号="1"),
         {"届出種別": "被扶養者追加", "続柄": "配偶者", "本人記号": family, "本人番号": "1", "氏名": "漏洩 梅",
          "氏名カナ": "ロウエイ ウメ", "生年月日": "1986/3/3", "性別": "女", "資格取得日": "2021-04-01",
-         "個人番号": grouped(full_width(ume.clear), "\u3000"), "受付日": RECEIVED}], "cp932"))
+         "個人番号": grouped(full_width(ume.clear), "\u3000"), "受付日": RECEIVED}], "cp932", NOTIFICATION_HEADER))
     check("取り込みました" in shikaku("import", str(good)), "the CLI imports the CP932 file")
     alone = society.number("refused import, good row", stored=False)
     beside = society.number("refused import, bad row", stored=False)
     bad = inputs / "todoke-refused.csv"
-    bad.write_bytes(notification_file([
+    bad.write_bytes(notification_csv([
         acquisition(alone.clear, "漏洩 七子"),
         acquisition(grouped(beside.clear, " "), "漏洩 八子", 生年月日="2026-02-30"),
-        acquisition(wrong_check_digit(alone.clear), "漏洩 九子")], "cp932"))
+        acquisition(wrong_check_digit(alone.clear), "漏洩 九子")], "cp932", NOTIFICATION_HEADER))
     report = shikaku("import", str(bad), exit_code=1)
     check("invalid_date" in report and mask_my_number(wrong_check_digit(alone.clear)) in report,
           "the error report names the bad date and shows the bad number masked")
 
     jun = society.number("upload insured")
-    upload = notification_file([acquisition(grouped(jun.clear, "-"), "漏洩 十郎")], "utf-8")
+    upload = notification_csv([acquisition(grouped(jun.clear, "-"), "漏洩 十郎")], "utf-8", NOTIFICATION_HEADER)
     for name, content, outcome in (("todoke.csv", upload, "取り込みました"),
                                    ("todoke-refused.csv", bad.read_bytes(), "取り込めません")):
         client.get("/staff/imports")

@@ -15,17 +15,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from shikaku.adapters.pdf import (
-    CARD,
-    QR_SIZE,
-    QR_X,
-    QR_Y,
-    DocumentRenderer,
-    certificate_payload,
-    elderly_payload,
-    limit_payload,
-    specific_disease_payload,
-)
+from shikaku.adapters.pdf import DocumentRenderer, pool
+from shikaku.adapters.pdf.card_layout import CARD, QR_SIZE, QR_X, QR_Y
 from shikaku.adapters.signing import CardSigner, ForgedCard
 from shikaku.domain.documents import (
     SPECIFIC_DISEASES,
@@ -35,6 +26,12 @@ from shikaku.domain.documents import (
     Holder,
     LimitCertificatePrint,
     SpecificDiseaseCertificatePrint,
+)
+from shikaku.domain.qr_payload import (
+    certificate_payload,
+    elderly_payload,
+    limit_payload,
+    specific_disease_payload,
 )
 
 SIGNER = CardSigner(b"pdf-test-secret-0123456789abcdef")
@@ -306,6 +303,19 @@ def test_long_run_is_joined_in_order_and_valid(renderer, tmp_path):
     check = subprocess.run(["qpdf", "--check", str(write(pdf, tmp_path))], capture_output=True, text=True)
     assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout, check.stdout
     assert SIGNER.verify(qr_text(_page(pdf, tmp_path, 1001), tmp_path))["s"] == "K0000005010"  # card 501
+
+
+def test_a_block_that_fails_fails_the_run_rather_than_leave_its_cards_out(renderer, monkeypatch):
+    """A part missing: the cards before it are joined and reported, then the run stops with
+    the worker's error; the file is never finished, so it cannot go to print short."""
+    monkeypatch.setattr(pool, "PRINT_BLOCK", 2)  # blocks are cut in this process
+    cards = _run(6)
+    cards[3] = replace(cards[3], holder=replace(HOLDER, symbol="七〇〇一"))  # no QR character: unsignable
+    out, seen = io.BytesIO(), []
+    with pytest.raises(ValueError, match="card fields"):
+        renderer.eligibility_certificates(iter(cards), out, seen.append)
+    assert seen == [2]
+    assert out.getvalue().startswith(b"%PDF-") and b"%%EOF" not in out.getvalue()
 
 
 def _page(pdf: bytes, tmp_path: Path, page: int) -> bytes:

@@ -14,23 +14,9 @@ from shikaku.adapters.db.schema import audit_log, web_sessions
 from shikaku.domain.errors import DomainError
 from shikaku.service_layer import members
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import insured_body
+from tests.builders import PIN, enrol_with_card, insured_body
 
-PIN = "1234"
 FACILITY = {"code": "1310112345", "name": "さくら内科クリニック"}
-
-
-def enrol_with_card(client, card_id: str, *, registered: bool = True, **fields) -> dict:
-    """An insured member with a My Number card (PIN 1234), registered for insurance use."""
-    body = insured_body(**fields)
-    member = client.post("/api/v1/members", json=body).json()
-    assert client.post("/api/v1/myna/cards", json={
-        "my_number": body["my_number"], "card_id": card_id, "certificate_expires_on": "2030-01-01",
-        "pin": PIN}).status_code == 201
-    if registered:
-        assert client.post(f"/api/v1/myna/cards/{card_id}/insurance-registration",
-                           json={"registered_on": "2021-01-01"}).status_code == 201
-    return {**member, "my_number": body["my_number"], "card_id": card_id}
 
 
 def sign_in(client, card_id: str, pin: str = PIN):

@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from shikaku.adapters.db.schema import audit_log, myna_cards, web_sessions
 from shikaku.domain.errors import DomainError
-from shikaku.service_layer import accounts, commands, members, myna
+from shikaku.service_layer import accounts, myna
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import insured_body, sign_in_staff
+from tests.builders import enrolled, insured_body
+from tests.helpers import sign_in_staff
 from tests.integration.test_pdf import A4_POINTS, info, text, word_boxes
 
 OLD_PIN = "2580"
@@ -59,7 +60,7 @@ def test_the_letter_carries_a_new_pin_that_signs_in_and_the_old_one_does_not(ctx
     assert accounts.portal_pin(ctx, CLERK, member["id"]).locked is False
     assert sign_in_code(ctx, member["card_id"], OLD_PIN) == "sign_in_failed"
     assert sign_in_code(ctx, member["card_id"], pin) == "signed_in"
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         stored = conn.execute(select(myna_cards.c.pin_hash, myna_cards.c.pin_failures)
                               .where(myna_cards.c.card_id == member["card_id"])).one()
     assert stored.pin_hash.startswith("$argon2id$") and stored.pin_failures == 0
@@ -98,7 +99,7 @@ def test_the_reset_is_audited_without_the_pin_ends_portal_sessions_and_logs_noth
     pdf = accounts.reset_portal_pin(ctx, CLERK, member["id"])  # a second letter ends that session
     second = letter_pin(pdf, tmp_path)
     assert accounts.session(ctx, opened.token, None) is None
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         assert not conn.execute(select(web_sessions).where(web_sessions.c.subject == member["card_id"])).first()
         rows = conn.execute(select(audit_log).order_by(audit_log.c.id)).all()
     resets = [r for r in rows if r.action == "portal.pin_reset"]
@@ -112,7 +113,7 @@ def test_the_reset_is_audited_without_the_pin_ends_portal_sessions_and_logs_noth
 
 
 def test_only_members_with_a_pin_card_and_writers_may(ctx, client, member):
-    plain = members.enrol(ctx, Actor(Role.ADMIN, "t"), commands.Enrolment(**insured_body()))
+    plain = enrolled(ctx, Actor(Role.ADMIN, "t"))
     with pytest.raises(DomainError) as refused:
         accounts.reset_portal_pin(ctx, CLERK, plain.id)
     assert (refused.value.code, refused.value.status) == ("portal_pin_not_set", 409)

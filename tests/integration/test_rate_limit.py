@@ -1,20 +1,27 @@
 """Facility rate limits (issue 7, item 3): a token bucket per facility; over it 429
-`rate_limited` with Retry-After, on the verification fast path and on every other route."""
+`rate_limited` with Retry-After, on the verification fast path and on every other route. The
+buckets are the server's (`RateLimits`), not the service context's (issue 13, item 7)."""
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
-from shikaku.adapters.rate_limit import TokenBuckets
-from tests.conftest import INSURER_NUMBER
+from shikaku.adapters.rate_limit import RateLimits, TokenBuckets
+from shikaku.entrypoints.api.app import create_server
+from tests.builders import facility
+from tests.conftest import ADMIN_TOKEN, INSURER_NUMBER
 from tests.helpers import Clock
 
 QUERY = {"service_date": "2026-06-01", "method": "card_info", "insurer_number": INSURER_NUMBER,
          "symbol": "1", "number": "1", "branch": "00", "birth_date": "1980-05-10"}
 
 
-def facility(client, code: str) -> dict:
-    r = client.post("/api/v1/facilities", json={"code": code, "name": "試験医院"})
-    return {"Authorization": f"Bearer {r.json()['token']}"}
+def limited(ctx, **buckets: TokenBuckets) -> TestClient:
+    """A client of a server of its own over `ctx` whose rate limits are `buckets` (the others from
+    the environment), signed in with the admin token (which the `client` fixture configures)."""
+    server = TestClient(create_server(ctx, RateLimits(**buckets)), raise_server_exceptions=False)
+    server.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+    return server
 
 
 def test_bucket_allows_the_burst_then_the_rate():
@@ -41,20 +48,20 @@ def test_configuration(monkeypatch, rate, burst, allowed):
         assert (buckets.rate, buckets.burst) == allowed
 
 
-def test_over_the_limit_is_429_with_retry_after(client, ctx, monkeypatch):
+def test_over_the_limit_is_429_with_retry_after(client, ctx):
     clock = Clock()
-    monkeypatch.setattr(ctx, "facility_limit", TokenBuckets(rate=1, burst=2, clock=clock))
     first, second = facility(client, "1310112345"), facility(client, "1310112352")
-    assert [client.post("/api/v1/verifications", json=QUERY, headers=first).status_code
-            for _ in range(2)] == [200, 200]
-    refused = client.post("/api/v1/verifications", json=QUERY, headers=first)
-    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
-    assert refused.headers["content-type"] == "application/problem+json"
-    assert refused.json()["code"] == "rate_limited"
-    other_route = client.get("/api/v1/insurer", headers=first)  # the same bucket behind FastAPI
-    assert other_route.status_code == 429 and other_route.json()["code"] == "rate_limited"
-    assert other_route.headers["retry-after"] == "1"
-    assert client.post("/api/v1/verifications", json=QUERY, headers=second).status_code == 200
-    assert all(client.get("/api/v1/insurer").status_code == 200 for _ in range(5))  # staff: no limit
-    clock.now += 1
-    assert client.post("/api/v1/verifications", json=QUERY, headers=first).status_code == 200
+    with limited(ctx, facility=TokenBuckets(rate=1, burst=2, clock=clock)) as server:
+        assert [server.post("/api/v1/verifications", json=QUERY, headers=first).status_code
+                for _ in range(2)] == [200, 200]
+        refused = server.post("/api/v1/verifications", json=QUERY, headers=first)
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "rate_limited"
+        other_route = server.get("/api/v1/insurer", headers=first)  # the same bucket behind FastAPI
+        assert other_route.status_code == 429 and other_route.json()["code"] == "rate_limited"
+        assert other_route.headers["retry-after"] == "1"
+        assert server.post("/api/v1/verifications", json=QUERY, headers=second).status_code == 200
+        assert all(server.get("/api/v1/insurer").status_code == 200 for _ in range(5))  # staff: no limit
+        clock.now += 1
+        assert server.post("/api/v1/verifications", json=QUERY, headers=first).status_code == 200

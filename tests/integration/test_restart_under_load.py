@@ -29,9 +29,10 @@ from shikaku.adapters.db.schema import (
 )
 from shikaku.adapters.db.schema import members as member_rows
 from shikaku.domain.numbers import luhn_check_digit
-from shikaku.service_layer import commands, members, society
+from shikaku.service_layer import society
+from tests.builders import enrolled, insured_body, my_number
 from tests.conftest import ADMIN_TOKEN, INSURER_NUMBER
-from tests.helpers import LONG_TESTS, insured_body, my_number
+from tests.helpers import LONG_TESTS
 
 # How each server epoch ends: SIGKILL to all processes, SIGTERM to the master, SIGKILL to the
 # master alone (its workers then stop gracefully, D-85).
@@ -167,7 +168,7 @@ def facility_code(n: int) -> str:
 
 def card_data(ctx, admin) -> dict:
     """The card-data query of a newly enrolled member (published by the service date)."""
-    view = members.enrol(ctx, admin, commands.Enrolment(**insured_body()))
+    view = enrolled(ctx, admin)
     return {"service_date": "2026-06-01", "method": "card_info", "insurer_number": INSURER_NUMBER,
             "symbol": view.symbol, "number": view.number, "branch": view.branch,
             "birth_date": view.birth_date.isoformat()}
@@ -262,7 +263,7 @@ def assert_every_member_whole(ctx) -> None:
     registration and its audit row, and none is stored without them; each certificate has its
     audit row; each family's snapshot holds exactly the family's registrations."""
     reg = registrations.c
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         ids = {str(i) for i in conn.scalars(select(member_rows.c.id))}
         numbered = {str(i) for i in conn.scalars(select(member_rows.c.id).where(
             member_rows.c.my_number_hash.is_not(None)))}
@@ -276,7 +277,7 @@ def assert_every_member_whole(ctx) -> None:
         stored = {}
         for family_id, seq in conn.execute(select(reg.family_id, reg.seq)):
             stored.setdefault(family_id, set()).add(seq)
-        snapshots = {family_id: {r[0] for r in orjson.loads(payload)["r"]}
+        snapshots = {family_id: {r["seq"] for r in orjson.loads(payload)["registrations"]}
                      for family_id, payload in conn.execute(select(family_snapshots))}
     assert enrolments == audited["member.enrol"] == dict.fromkeys(ids, 1)
     assert registered_later == audited["member.my_number"] == dict.fromkeys(numbered - enrolled_with_number, 1)
@@ -287,7 +288,7 @@ def assert_every_member_whole(ctx) -> None:
 def assert_graceful_stops_logged_every_verification(ctx, ledger: Ledger, facilities: list[str]) -> None:
     """D-20, D-84: a graceful stop writes the access log it holds; a crash may lose its last
     0.2 s; an entry is never invented."""
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         logged = counted(conn, access_log.c.facility_code)
     for epoch, code in enumerate(facilities):
         answered, unanswered = ledger.verified.get(epoch, 0), ledger.verify_unanswered.get(epoch, 0)

@@ -12,14 +12,14 @@ from shikaku.adapters.db.schema import audit_log, members
 from shikaku.entrypoints.cli import app
 from shikaku.service_layer import commands, retention
 from shikaku.service_layer import members as member_service
-from tests.helpers import dependent_body, insured_body, my_number
+from tests.builders import dependent_body, enrolled, insured_body, my_number
 
 
 @pytest.fixture
 def society_with_leavers(ctx, admin):
     """An insured and dependent who left on 2019-06-01, one who left on 2019-06-02, one still in."""
     def enrol(body):
-        return member_service.enrol(ctx, admin, commands.Enrolment(**body)).id
+        return enrolled(ctx, admin, body).id
 
     def leave(member_id, on):
         member_service.disqualify(ctx, admin, member_id, commands.Disqualification(
@@ -36,7 +36,7 @@ def society_with_leavers(ctx, admin):
 
 
 def holders(ctx) -> set[str]:
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         rows = conn.execute(select(members.c.id).where(members.c.my_number_cipher.is_not(None)))
         return {str(r.id) for r in rows}
 
@@ -54,7 +54,7 @@ def test_deleted_from_the_anniversary_of_the_loss(ctx, admin, society_with_leave
     result = retention.purge_my_numbers(ctx, admin, years=7)
     assert result.purged == 2
     assert holders(ctx) == {ids["later"], ids["staying"]}
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         gone = conn.execute(select(members).where(members.c.id == int(ids["left"]))).one()
         row = conn.execute(select(audit_log).where(audit_log.c.action == "my_number.purge")).one()
     assert (gone.my_number_cipher, gone.my_number_hash, gone.my_number_last4) == (None, None, None)
@@ -69,14 +69,13 @@ def test_a_dry_run_counts_and_changes_nothing(ctx, admin, society_with_leavers):
     result = retention.purge_my_numbers(ctx, admin, dry_run=True)  # the policy's 7 years
     assert (result.years, result.purged, result.dry_run) == (7, 3, True)
     assert len(holders(ctx)) == 4
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         assert not conn.execute(select(audit_log).where(audit_log.c.action == "my_number.purge")).first()
 
 
 def test_the_command_takes_the_period_and_never_prints_a_number(ctx, admin, db_url):
     mn = my_number()
-    member = member_service.enrol(ctx, admin, commands.Enrolment(**insured_body(
-        my_number=mn, qualified_on="2010-04-01", registered_on="2010-04-02")))
+    member = enrolled(ctx, admin, insured_body(my_number=mn, qualified_on="2010-04-01", registered_on="2010-04-02"))
     member_service.disqualify(ctx, admin, member.id, commands.Disqualification(
         disqualified_on="2019-06-01", registered_on="2019-06-01", reason="retirement"))
     runner = CliRunner()

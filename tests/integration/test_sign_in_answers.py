@@ -16,7 +16,7 @@ from shikaku.domain.errors import DomainError
 from shikaku.entrypoints.bootstrap import build_context
 from shikaku.service_layer import accounts, myna
 from shikaku.service_layer.auth import Role
-from tests.helpers import my_number
+from tests.builders import my_number
 
 PASSWORD = "correct horse battery"
 PIN = "2580"
@@ -51,7 +51,7 @@ def answer(call) -> tuple[str, int, str]:
 
 
 def last_audit(ctx):
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         return conn.execute(select(audit_log).order_by(audit_log.c.id.desc())).first()
 
 
@@ -59,7 +59,7 @@ def last_audit(ctx):
 
 def test_every_refused_sign_in_is_audited_with_the_address(ctx, admin, clerk, card):
     accounts.add_user(ctx, admin, "gone-user", "退職 太郎", Role.CLERK, PASSWORD)
-    with ctx.writing() as conn:
+    with ctx.connection(write=True) as conn:
         conn.execute(update(users).where(users.c.username == "gone-user")
                      .values(disabled_at=datetime.now(timezone.utc)))
     myna.add_card(ctx, admin, my_number(), "NOPINCARD01", date(2031, 1, 1))
@@ -92,7 +92,7 @@ def test_a_typed_my_number_is_audited_masked_as_anonymous(ctx):
     answer(lambda: accounts.sign_in_staff(ctx, number, PASSWORD, FROM))
     row = last_audit(ctx)
     assert row.role == "anonymous" and number not in row.actor and row.actor.endswith(number[-4:])
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         stored = [tuple(r) for r in conn.execute(select(sign_in_misses))]
     assert stored and not any(number in str(value) for r in stored for value in r)
 
@@ -137,7 +137,7 @@ def test_an_unknown_user_name_is_answered_as_a_real_one(ctx, admin, clerk, monke
         clock.offset = timedelta(0)
         assert staff_sequence(ctx, clock, name) == real, name
     accounts.add_user(ctx, admin, "gone-user", "退職 太郎", Role.CLERK, PASSWORD)
-    with ctx.writing() as conn:
+    with ctx.connection(write=True) as conn:
         conn.execute(update(users).where(users.c.username == "gone-user")
                      .values(disabled_at=datetime.now(timezone.utc)))
     clock.offset = timedelta(0)
@@ -185,9 +185,6 @@ def _post(client, path: str, fields: dict) -> tuple[int, str]:
 
 def test_the_pages_answer_alike(ctx, client, clerk, card, monkeypatch):
     monkeypatch.setenv("SHIKAKU_SIGN_IN_RATE", "off")
-    from shikaku.adapters.rate_limit import TokenBuckets
-
-    ctx.sign_in_limit = TokenBuckets.for_sign_in()
     sequences = {}
     for name in (clerk, "nobody-here"):
         sequences[name] = [(status, _page(text, name)) for status, text in (

@@ -13,16 +13,13 @@ from shikaku.adapters.db.schema import api_tokens
 from shikaku.domain.errors import DomainError
 from shikaku.service_layer import accounts, audit_trail, society
 from shikaku.service_layer.auth import Actor, Role
+from tests.builders import bearer
 from tests.conftest import INSURER_NUMBER
 
 FACILITY_CODE = "1310112345"
 QUERY = {"service_date": "2026-06-01", "method": "card_info", "insurer_number": INSURER_NUMBER,
          "symbol": "1", "number": "1", "branch": "00", "birth_date": "1980-05-10"}
 PASSWORD = "matrix-password"
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _code(call) -> str:
@@ -46,7 +43,7 @@ def test_list_shows_what_was_issued_and_never_a_secret(ctx, admin):
     assert items[1] == {"id": issued["id"], "role": "clerk", "subject": "tanaka",
                         "created_at": items[1]["created_at"], "revoked_at": None}
     assert items[1]["created_at"].tzinfo is not None
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         stored_hash = conn.execute(select(api_tokens.c.token_hash).where(api_tokens.c.id == issued["id"])).scalar()
     assert issued["token"] not in repr(items) and stored_hash not in repr(items)
     assert society.list_tokens(ctx, admin, limit=1, offset=1)[0][0]["id"] == issued["id"]
@@ -81,7 +78,7 @@ def test_revocation_is_immediate_here_and_within_the_cache_time_elsewhere(ctx, a
     elsewhere, here = (society.issue_token(ctx, admin, Role.CLERK, name) for name in ("elsewhere", "here"))
     for issued in (elsewhere, here):
         assert society.authenticate(ctx, issued["token"], None).subject == issued["subject"]  # now cached
-    with ctx.writing() as conn:  # another process revokes: this process still has it cached
+    with ctx.connection(write=True) as conn:  # another process revokes: this process still has it cached
         conn.execute(update(api_tokens).where(api_tokens.c.id == elsewhere["id"])
                      .values(revoked_at=api_tokens.c.created_at))
     now[0] += society.TOKEN_CACHE_SECONDS - 0.1

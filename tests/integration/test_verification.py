@@ -2,49 +2,23 @@
 from __future__ import annotations
 
 import pytest
-from fhir.resources.R4B.coverageeligibilityrequest import CoverageEligibilityRequest
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
-from shikaku.adapters.fhir import (
-    INSURER_SYSTEM,
-    LIMIT_SYSTEM,
-    NUMBER_EXT,
-    SUBNUMBER_EXT,
-    SYMBOL_EXT,
-)
+from shikaku.entrypoints.api.fhir import LIMIT_SYSTEM
+from tests.builders import card_info, dependent_body, enrol, fhir_request, give_card, insured_body, my_number
+from tests.builders import facility as facility_headers
 from tests.conftest import INSURER_NUMBER
-from tests.helpers import dependent_body, insured_body, my_number
 
 
 @pytest.fixture
 def facility(client):
-    r = client.post("/api/v1/facilities", json={"code": "1310112345", "name": "試験医院"})
-    return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
-def enrol(client, **fields):
-    r = client.post("/api/v1/members", json=insured_body(**fields))
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def card_info(member, day, **extra):
-    return {"service_date": day, "method": "card_info", "insurer_number": INSURER_NUMBER,
-            "symbol": member["symbol"], "number": member["number"], "branch": member["branch"],
-            "birth_date": member["birth_date"], "limit_consent": True, **extra}
+    return facility_headers(client)
 
 
 def verify(client, facility, body):
     r = client.post("/api/v1/verifications", json=body, headers=facility)
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def give_card(client, mn, card_id, registered_on="2021-10-20", expires="2031-12-31"):
-    client.post("/api/v1/myna/cards", json={"my_number": mn, "card_id": card_id,
-                                            "certificate_expires_on": expires})
-    client.post(f"/api/v1/myna/cards/{card_id}/insurance-registration",
-                json={"registered_on": registered_on})
 
 
 def test_validity_3_when_the_person_has_a_newer_qualification(client, facility):
@@ -138,24 +112,6 @@ def test_bad_verification_input_is_422(client, facility, body):
 
 
 FHIR = {"Content-Type": "application/fhir+json"}
-
-
-def fhir_request(member, day):
-    return CoverageEligibilityRequest.model_validate({
-        "resourceType": "CoverageEligibilityRequest", "id": "req1", "status": "active",
-        "purpose": ["validation"], "created": "2026-05-01T09:00:00+09:00", "servicedDate": day,
-        "patient": {"reference": "#patient"},
-        "insurer": {"identifier": {"system": INSURER_SYSTEM, "value": INSURER_NUMBER}},
-        "contained": [
-            {"resourceType": "Patient", "id": "patient", "birthDate": member["birth_date"]},
-            {"resourceType": "Organization", "id": "payor",
-             "identifier": [{"system": INSURER_SYSTEM, "value": INSURER_NUMBER}]},
-            {"resourceType": "Coverage", "id": "coverage", "status": "active",
-             "beneficiary": {"reference": "#patient"}, "payor": [{"reference": "#payor"}],
-             "extension": [{"url": SYMBOL_EXT, "valueString": member["symbol"]},
-                           {"url": NUMBER_EXT, "valueString": member["number"]},
-                           {"url": SUBNUMBER_EXT, "valueString": member["branch"]}]}],
-        "insurance": [{"coverage": {"reference": "#coverage"}}]})
 
 
 def test_fhir_coverage_eligibility_round_trip(client, facility):

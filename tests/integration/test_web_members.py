@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from shikaku.adapters.db.schema import audit_log
-from shikaku.service_layer import accounts, members, myna
+from shikaku.service_layer import accounts, members
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import dependent_body, insured_body, my_number
+from tests.builders import dependent_body, enrol, my_number, with_card
+from tests.helpers import csrf_token
 
 ADMIN = Actor(Role.ADMIN, "test-admin")
 PASSWORD = "web-members-password"
@@ -27,33 +28,14 @@ def staff(ctx, client):
             accounts.add_user(ctx, ADMIN, username, role, Role(role), PASSWORD)
             _users.append(username)
         client.cookies.clear()
-        form_token = _csrf(client.get("/staff/sign-in").text)
+        form_token = csrf_token(client.get("/staff/sign-in").text)
         signed_in = client.post("/staff/sign-in", follow_redirects=False, data={
             "username": username, "password": PASSWORD, "csrf_token": form_token})
         assert signed_in.status_code == 303, signed_in.text
-        return _csrf(client.get("/staff/").text)
+        return csrf_token(client.get("/staff/").text)
 
     _users: list[str] = []
     return sign_in
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
-
-
-def enrol(client, **fields) -> dict:
-    response = client.post("/api/v1/members", json=insured_body(**fields))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def with_card(client, ctx) -> dict:
-    """An insured whose マイナ保険証 works (published My Number, registered card)."""
-    number = my_number()
-    member = enrol(client, my_number=number)
-    myna.add_card(ctx, ADMIN, number, "C" + number, date(2031, 1, 1))
-    myna.register_for_insurance(ctx, ADMIN, "C" + number, date(2021, 10, 20))
-    return member
 
 
 # Each form, refused on purpose: the path, what is typed, and what must come back.
@@ -91,7 +73,7 @@ REFUSED = [
 
 @pytest.mark.parametrize("path, typed, reason, kept", REFUSED, ids=[r[0] for r in REFUSED])
 def test_a_refused_form_keeps_what_was_typed(client, ctx, staff, path, typed, reason, kept):
-    ids = {"insured": enrol(client)["id"], "myna": with_card(client, ctx)["id"]}
+    ids = {"insured": enrol(client)["id"], "myna": with_card(client)[0]["id"]}
     token = staff("clerk")
     response = client.post(path.format(**ids), data={**typed, "csrf_token": token})
     assert response.status_code == 422, response.text[:2000]
@@ -116,7 +98,7 @@ def test_a_post_without_the_csrf_token_is_refused(client, staff):
 
 
 def test_only_a_supervisor_may_override_and_the_service_decides(client, ctx, staff):
-    member = with_card(client, ctx)
+    member, _ = with_card(client)
     form = f"/staff/members/{member['id']}/certificates/new"
     forced = {"reason": "no_card", "applied_on": "2026-05-20", "override": "on",
               "override_note": "カードは破損し返納予定と確認"}
@@ -132,7 +114,7 @@ def test_only_a_supervisor_may_override_and_the_service_decides(client, ctx, sta
     assert 'name="override"' in client.get(form).text
     done = client.post(form, data={**forced, "csrf_token": token}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == f"/staff/members/{member['id']}"
-    with ctx.reading() as conn:
+    with ctx.connection() as conn:
         actions = {r.action for r in conn.execute(select(audit_log.c.action)
                                                   .where(audit_log.c.target == member["id"]))}
     assert "certificate.override" in actions

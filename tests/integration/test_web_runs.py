@@ -12,7 +12,8 @@ import pytest
 
 from shikaku.service_layer import commands, dashboard, documents, members, myna
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import my_number, sign_in_staff, symbol, wait_for
+from tests.builders import my_number, symbol
+from tests.helpers import sign_in_staff, wait_for
 
 TODAY = date(2026, 6, 1)  # ctx.today() of the tests
 

@@ -13,22 +13,21 @@ from shikaku.domain.certificates import CertificateReason as R
 from shikaku.domain.certificates import HeldCertificate, NoticeReason
 from shikaku.domain.errors import DomainError
 from shikaku.domain.myna import MynaCard
-from tests.unit.test_registry import Family, around
+from shikaku.domain.policy import DEFAULT_POLICY
+from tests.builders import Family, around, insured_state
 
 ON = date(2025, 10, 1)
 REGISTERED = MynaCard("C1", date(2031, 12, 31), date(2021, 10, 20))
 CARD_ONLY = MynaCard("C2", date(2031, 12, 31))
 
 
-def state(on: date = ON, birth: date = date(1980, 5, 10), **insured):
-    family = Family()
-    member = family.insured(birth=birth, **insured)
-    return family.history.state(member, on)
+def state(on: date = ON, **insured):
+    return insured_state(on, **insured)
 
 
 def apply(reason, on=ON, cards=(), usable=False, held=(), overridden=False, **member):
     return rules.decide_application(reason, on, state(on, **member), list(cards), usable, list(held),
-                                    overridden)
+                                    overridden, DEFAULT_POLICY)
 
 
 def refusal(call) -> str:
@@ -48,11 +47,12 @@ def refusal(call) -> str:
     (date(2025, 10, 1), date(1954, 11, 30), date(2029, 11, 29)),
 ])
 def test_r_cert_5_expiry(issued, birth, expected):
-    assert rules.certificate_expiry(issued, state(issued, birth=birth)) == expected
+    assert rules.certificate_expiry(issued, state(issued, birth=birth), DEFAULT_POLICY) == expected
 
 
 def test_r_cert_5_known_coverage_end_caps_the_expiry():
-    assert rules.certificate_expiry(ON, state(coverage_ends_on=date(2027, 3, 31))) == date(2027, 3, 31)
+    assert rules.certificate_expiry(ON, state(coverage_ends_on=date(2027, 3, 31)), DEFAULT_POLICY) == \
+        date(2027, 3, 31)
 
 
 def test_r_cert_5_none_before_2024_12_02():
@@ -62,7 +62,7 @@ def test_r_cert_5_none_before_2024_12_02():
 
 @given(st.dates(date(2024, 12, 2), date(2060, 1, 1)))
 def test_r_cert_5_cycle_end_is_the_first_one_on_or_after(day):
-    end = rules.cycle_end_on_or_after(day)
+    end = rules.cycle_end_on_or_after(day, DEFAULT_POLICY)
     assert (end.month, end.day) == (11, 30) and (end.year - 2029) % 5 == 0
     assert day <= end < date(day.year + 5, day.month, min(day.day, 28))
 
@@ -115,7 +115,8 @@ def test_r_cert_7_not_eligible_on_the_application_day():
     member = family.insured()
     family.lose(member, date(2025, 5, 1))
     with pytest.raises(DomainError) as caught:
-        rules.decide_application(R.NO_CARD, ON, family.history.state(member, ON), [], False, [], False)
+        rules.decide_application(R.NO_CARD, ON, family.history.state(member, ON), [], False, [], False,
+                                 DEFAULT_POLICY)
     assert caught.value.code == "not_eligible"
 
 
@@ -138,18 +139,19 @@ def test_r_cert_6_one_valid_certificate_and_reissue_supersedes():
     (date(2024, 12, 1), "legacy_holders", True), (date(2024, 12, 2), "legacy_holders", False),
     (date(2024, 12, 2), "all_without_myna", True)])
 def test_r_cert_4_cohorts(qualified_on, cohort, included):
-    assert rules.in_ex_officio_cohort(state(qualified_on=qualified_on), cohort, ON, False, []) is included
+    assert rules.in_ex_officio_cohort(state(qualified_on=qualified_on), cohort, ON, False, [],
+                                      DEFAULT_POLICY) is included
 
 
 def test_r_cert_4_excludes_myna_users_and_holders():
     held = HeldCertificate("K1", R.NO_CARD, ON, date(2029, 11, 30))
-    assert not rules.in_ex_officio_cohort(state(), "all_without_myna", ON, True, [])
-    assert not rules.in_ex_officio_cohort(state(), "all_without_myna", ON, False, [held])
+    assert not rules.in_ex_officio_cohort(state(), "all_without_myna", ON, True, [], DEFAULT_POLICY)
+    assert not rules.in_ex_officio_cohort(state(), "all_without_myna", ON, False, [held], DEFAULT_POLICY)
 
 
 def test_r_cert_8_renewal_window_and_cohort():
     end = date(2029, 11, 30)
-    assert rules.renewal_window(end) == date(2029, 9, 1)
+    assert rules.renewal_window(end, DEFAULT_POLICY) == date(2029, 9, 1)
     expiring = HeldCertificate("K1", R.NO_CARD, ON, end)
     assisted = HeldCertificate("K2", R.NEEDS_ASSISTANCE, ON, end)
     renewed = HeldCertificate("K3", R.RENEWAL, date(2029, 12, 1), date(2034, 11, 30))
@@ -232,12 +234,13 @@ def test_r_lim_4_reduction_for_the_resident_tax_exempt():
 
 
 def test_r_lim_5_period_from_the_first_of_the_month_for_a_year():
-    assert rules.certification_period(date(2026, 2, 17), state(date(2026, 2, 17))) == \
+    assert rules.certification_period(date(2026, 2, 17), state(date(2026, 2, 17)), DEFAULT_POLICY) == \
         (date(2026, 2, 1), date(2027, 1, 31))
     family = Family()
     member = family.insured()
     family.lose(member, date(2026, 9, 1))
-    assert rules.certification_period(date(2026, 2, 17), family.history.state(member, date(2026, 2, 17))) == \
+    leaver = family.history.state(member, date(2026, 2, 17))
+    assert rules.certification_period(date(2026, 2, 17), leaver, DEFAULT_POLICY) == \
         (date(2026, 2, 1), date(2026, 8, 31))
 
 

@@ -14,6 +14,7 @@ from shikaku.domain.certificates import cycle_end_on_or_after
 from shikaku.domain.dates import FIRST_DAY, LAST_DAY, check_date
 from shikaku.domain.errors import DomainError
 from shikaku.domain.notifications import Header, parse_row
+from shikaku.domain.policy import DEFAULT_POLICY
 from shikaku.domain.ratio import late_elderly_from
 from shikaku.domain.wareki import format_wareki
 from shikaku.service_layer import commands
@@ -36,7 +37,7 @@ def test_the_arithmetic_holds_at_both_edges():
     # … and the 翌々営業日 of the last day falls before any holiday of the next year.
     assert calendar.second_business_day_after(LAST_DAY) == date(2100, 1, 5)
     assert calendar.second_business_day_after(FIRST_DAY) == date(1900, 1, 5)
-    assert cycle_end_on_or_after(LAST_DAY) == date(2104, 11, 30)
+    assert cycle_end_on_or_after(LAST_DAY, DEFAULT_POLICY) == date(2104, 11, 30)
     assert late_elderly_from(LAST_DAY) == date(2174, 12, 31)
     assert format_wareki(FIRST_DAY) == "明治33年1月1日" and format_wareki(LAST_DAY) == "令和81年12月31日"
 

@@ -9,25 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shikaku.domain.myna import (
-    MynaCard,
     card_works,
     certificate_grace_end,
     is_registered_for_insurance,
     myna_usable,
 )
-from shikaku.domain.policy import Policy
+from shikaku.domain.policy import DEFAULT_POLICY, Policy
+from tests.builders import around, myna_card
 
 ONE_DAY = timedelta(days=1)
-REGISTERED = date(2023, 10, 1)
-
-
-def around(day: date) -> tuple[date, date, date]:
-    return day - ONE_DAY, day, day + ONE_DAY
-
-
-def card(expires_on: date = date(2030, 5, 10), registered_on: date | None = REGISTERED,
-         cancelled_on: date | None = None, card_id: str = "card-1") -> MynaCard:
-    return MynaCard(card_id, expires_on, registered_on, cancelled_on)
 
 
 # ------------------------------------------------------------------ R-MYNA-5
@@ -42,7 +32,7 @@ def card(expires_on: date = date(2030, 5, 10), registered_on: date | None = REGI
 ])
 def test_r_myna_5_grace_end(expires_on, last_day):
     """R-MYNA-5: an expired certificate works until the end of the third month after the month of expiry."""
-    assert certificate_grace_end(expires_on) == last_day
+    assert certificate_grace_end(expires_on, DEFAULT_POLICY) == last_day
 
 
 @pytest.mark.parametrize(("expires_on", "last_day"), [
@@ -51,14 +41,14 @@ def test_r_myna_5_grace_end(expires_on, last_day):
 ])
 def test_r_myna_5_card_works_through_the_grace_end_only(expires_on, last_day):
     """R-MYNA-5: the card works the day before and on the last grace day, not the day after."""
-    c = card(expires_on)
+    c = myna_card(expires_on)
     before, day, after = around(last_day)
-    assert [card_works(c, d) for d in (before, day, after)] == [True, True, False]
+    assert [card_works(c, d, DEFAULT_POLICY) for d in (before, day, after)] == [True, True, False]
 
 
 def test_r_myna_5_card_works_around_the_expiry_day_itself():
-    c = card(date(2026, 1, 15))
-    assert all(card_works(c, d) for d in around(date(2026, 1, 15)))
+    c = myna_card(date(2026, 1, 15))
+    assert all(card_works(c, d, DEFAULT_POLICY) for d in around(date(2026, 1, 15)))
 
 
 @pytest.mark.parametrize(("months", "expires_on", "last_day"), [
@@ -89,9 +79,9 @@ def test_r_myna_5_grace_end_matches_naive_month_walk(expires_on, months):
 @given(st.dates(date(2000, 1, 1), date(2100, 12, 31)))
 def test_r_myna_5_card_stops_working_on_a_first_of_month(expires_on):
     """R-MYNA-5: the first day the card no longer works is a 1st, 3–4 months after expiry."""
-    c = card(expires_on, registered_on=date(1999, 1, 1))
-    end = certificate_grace_end(expires_on)
-    assert card_works(c, end) and not card_works(c, end + ONE_DAY)
+    c = myna_card(expires_on, registered_on=date(1999, 1, 1))
+    end = certificate_grace_end(expires_on, DEFAULT_POLICY)
+    assert card_works(c, end, DEFAULT_POLICY) and not card_works(c, end + ONE_DAY, DEFAULT_POLICY)
     assert (end + ONE_DAY).day == 1
     assert 89 <= (end - expires_on).days <= 122
 
@@ -100,23 +90,23 @@ def test_r_myna_5_card_stops_working_on_a_first_of_month(expires_on):
 
 def test_r_myna_1_use_registration_from_its_day():
     """R-MYNA-1 (2): the card works as マイナ保険証 from the day of the 利用登録."""
-    c = card(registered_on=date(2025, 3, 10))
+    c = myna_card(registered_on=date(2025, 3, 10))
     before, day, after = around(date(2025, 3, 10))
-    assert [card_works(c, d) for d in (before, day, after)] == [False, True, True]
+    assert [card_works(c, d, DEFAULT_POLICY) for d in (before, day, after)] == [False, True, True]
 
 
 def test_r_myna_1_card_without_use_registration_never_works():
-    c = card(registered_on=None)
+    c = myna_card(registered_on=None)
     assert not is_registered_for_insurance(c, date(2026, 1, 1))
-    assert not card_works(c, date(2026, 1, 1))
+    assert not card_works(c, date(2026, 1, 1), DEFAULT_POLICY)
 
 
 def test_r_myna_6_cancelled_on_d_works_on_d_minus_1_not_on_d():
     """R-MYNA-6: cancelled on 2026-02-10: registered and working on 02-09, neither on 02-10 nor 02-11."""
-    c = card(cancelled_on=date(2026, 2, 10))
+    c = myna_card(cancelled_on=date(2026, 2, 10))
     before, day, after = around(date(2026, 2, 10))
     assert [is_registered_for_insurance(c, d) for d in (before, day, after)] == [True, False, False]
-    assert [card_works(c, d) for d in (before, day, after)] == [True, False, False]
+    assert [card_works(c, d, DEFAULT_POLICY) for d in (before, day, after)] == [True, False, False]
 
 
 ONLINE_FROM = date(2025, 12, 2)
@@ -125,27 +115,29 @@ ONLINE_FROM = date(2025, 12, 2)
 def test_r_myna_1_usable_from_the_published_my_number_registration():
     """R-MYNA-1 (1) with R-MYNA-2: usable from `online_from`, not the day before."""
     before, day, after = around(ONLINE_FROM)
-    assert [myna_usable(ONLINE_FROM, [card()], d) for d in (before, day, after)] == [False, True, True]
+    assert [myna_usable(ONLINE_FROM, [myna_card()], d, DEFAULT_POLICY)
+            for d in (before, day, after)] == [False, True, True]
 
 
 @pytest.mark.parametrize(("online_from", "cards"), [
-    (None, [card()]),  # the society never registered the My Number (R-MYNA-3)
+    (None, [myna_card()]),  # the society never registered the My Number (R-MYNA-3)
     (ONLINE_FROM, []),  # no card
-    (ONLINE_FROM, [card(registered_on=None)]),  # no 利用登録
-    (ONLINE_FROM, [card(cancelled_on=date(2025, 12, 5))]),  # R-MYNA-6
-    (ONLINE_FROM, [card(expires_on=date(2025, 8, 20))]),  # grace ended 2025-11-30 (R-MYNA-5)
+    (ONLINE_FROM, [myna_card(registered_on=None)]),  # no 利用登録
+    (ONLINE_FROM, [myna_card(cancelled_on=date(2025, 12, 5))]),  # R-MYNA-6
+    (ONLINE_FROM, [myna_card(expires_on=date(2025, 8, 20))]),  # grace ended 2025-11-30 (R-MYNA-5)
 ])
 def test_r_myna_1_not_usable_without_both_conditions(online_from, cards):
-    assert not myna_usable(online_from, cards, date(2025, 12, 10))
+    assert not myna_usable(online_from, cards, date(2025, 12, 10), DEFAULT_POLICY)
 
 
 def test_r_myna_1_one_working_card_is_enough():
-    cards = [card(registered_on=None, card_id="old"), card(card_id="new")]
-    assert myna_usable(ONLINE_FROM, cards, date(2025, 12, 10))
+    cards = [myna_card(registered_on=None, card_id="old"), myna_card(card_id="new")]
+    assert myna_usable(ONLINE_FROM, cards, date(2025, 12, 10), DEFAULT_POLICY)
 
 
 def test_r_myna_5_usable_through_grace_end():
     """R-MYNA-1 with R-MYNA-5: certificate expired 2025-08-20 → usable through 2025-11-30."""
-    cards = [card(expires_on=date(2025, 8, 20))]
+    cards = [myna_card(expires_on=date(2025, 8, 20))]
     before, day, after = around(date(2025, 11, 30))
-    assert [myna_usable(date(2025, 1, 6), cards, d) for d in (before, day, after)] == [True, True, False]
+    assert [myna_usable(date(2025, 1, 6), cards, d, DEFAULT_POLICY)
+            for d in (before, day, after)] == [True, True, False]

@@ -17,6 +17,7 @@ from shikaku.domain.notifications import (
     read_date,
     read_header,
 )
+from shikaku.domain.policy import DEFAULT_POLICY
 from shikaku.domain.registry import LossReason, Relationship
 
 TODAY = date(2026, 6, 1)
@@ -315,5 +316,5 @@ CARD = MynaCard("C1", date(2030, 1, 1), date(2023, 1, 1))
     (date(2026, 6, 1), [CARD], None),
 ])
 def test_unusable_reason_is_the_reverse_of_myna_usable(online_from, cards, reason):
-    assert unusable_reason(online_from, cards, ON) is reason
-    assert (reason is None) == myna_usable(online_from, cards, ON)
+    assert unusable_reason(online_from, cards, ON, DEFAULT_POLICY) is reason
+    assert (reason is None) == myna_usable(online_from, cards, ON, DEFAULT_POLICY)

@@ -1,21 +1,17 @@
 """Dated policy: Period, DatedValue and the national dates of DOMAIN.md in DEFAULT_POLICY."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shikaku.domain.policy import DEFAULT_POLICY, Dated, DatedValue, Period
+from tests.builders import around
 
-ONE_DAY = timedelta(days=1)
 FIRST, LAST = date(2026, 8, 1), date(2027, 7, 31)
 DATES = st.dates(date(1900, 1, 1), date(2200, 12, 31))
-
-
-def around(day: date) -> tuple[date, date, date]:
-    return day - ONE_DAY, day, day + ONE_DAY
 
 
 # ------------------------------------------------------------------ Period

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from shikaku.domain import certificates as rules
 from shikaku.domain.age import age_on
 from shikaku.domain.calendar import BusinessCalendar
+from shikaku.domain.policy import DEFAULT_POLICY
 from shikaku.domain.ratio import InsuredIncome, copay_ratio
-from tests.unit.test_certificates import state
+from tests.builders import insured_state
 
 ONE_DAY = timedelta(days=1)
 JAPAN = holidays.Japan()  # expands year by year on lookup
@@ -100,5 +101,6 @@ def test_r_ratio_dependent_by_the_insured_income(birth, insured_birth, days, rem
        st.none() | st.integers(0, 10 * 366))
 def test_r_cert_5_expiry_matches_reference(issued, birth, coverage_days):
     coverage_end = None if coverage_days is None else issued + timedelta(days=coverage_days)
-    who = state(issued, birth=birth, coverage_ends_on=coverage_end)
-    assert rules.certificate_expiry(issued, who) == reference_expiry(issued, birth, coverage_end)
+    who = insured_state(issued, birth=birth, coverage_ends_on=coverage_end)
+    assert rules.certificate_expiry(issued, who, DEFAULT_POLICY) == \
+        reference_expiry(issued, birth, coverage_end)

@@ -20,14 +20,10 @@ from shikaku.domain.ratio import (
     late_elderly_from,
     preschool_until,
 )
+from tests.builders import around
 
 ONE_DAY = timedelta(days=1)
 BIRTHS = st.dates(date(1900, 1, 1), date(2090, 12, 31))
-
-
-def around(day: date) -> tuple[date, date, date]:
-    """The day before, the day of and the day after a boundary."""
-    return day - ONE_DAY, day, day + ONE_DAY
 
 
 def self_insured(birth: date, remuneration: int = 300_000, declared_low: bool = False) -> InsuredIncome:

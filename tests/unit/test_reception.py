@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from shikaku.domain.policy import DEFAULT_POLICY
 from shikaku.domain.reception import DeskFacts, assess
 from shikaku.domain.reception import Presented as P
 from shikaku.domain.verification import Validity as V
@@ -16,7 +17,8 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 def desk(presented, on=ORDINARY, online=True, reader=True, card=None, data=None,
          certificate=False, legacy=False):
-    answer = assess(DeskFacts(on, online, reader, frozenset(presented), card, data, certificate, legacy))
+    facts = DeskFacts(on, online, reader, frozenset(presented), card, data, certificate, legacy)
+    answer = assess(facts, DEFAULT_POLICY)
     assert JAPANESE.search(answer.message), answer
     return answer
 
@@ -79,5 +81,5 @@ def test_r_leg_3_and_r_prov_1_legacy_card_after_the_transition():
 
 def test_the_first_yes_wins_and_a_refusal_explains():
     assert desk([P.LEGACY_CARD, P.CERTIFICATE], on=date(2026, 6, 1), certificate=True).insured_treatment
-    nothing = assess(DeskFacts(ORDINARY, True, True, frozenset(), None, None, False, False))
+    nothing = assess(DeskFacts(ORDINARY, True, True, frozenset(), None, None, False, False), DEFAULT_POLICY)
     assert not nothing.insured_treatment and nothing.code == "nothing_presented"

@@ -3,92 +3,22 @@
 coverage end, and the checks before registering."""
 from __future__ import annotations
 
-import itertools
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shikaku.domain.calendar import DEFAULT_CALENDAR
 from shikaku.domain.errors import DomainError
+from shikaku.domain.family import check_disqualification, check_enrolment, my_number_in_use
 from shikaku.domain.myna import MynaCard, myna_usable
-from shikaku.domain.registry import (
-    FamilyHistory,
-    Identity,
-    Kind,
-    LossReason,
-    Registration,
-    Relationship,
-    check_disqualification,
-    check_enrolment,
-    my_number_in_use,
-)
+from shikaku.domain.policy import DEFAULT_POLICY
+from shikaku.domain.registry import FamilyHistory, Kind, LossReason
+from tests.builders import CALENDAR, LONG_AGO, Family, around
 
 ONE_DAY = timedelta(days=1)
 FRI = date(2025, 11, 28)  # R-MYNA-2's example: registered Friday …
 TUE = date(2025, 12, 2)  # … visible from Tuesday
-LONG_AGO = date(2020, 4, 1)
-
-
-def around(day: date) -> tuple[date, date, date]:
-    """The day before, the day of and the day after a boundary."""
-    return day - ONE_DAY, day, day + ONE_DAY
-
-
-class Family:
-    """Builds one family (記号・番号) as registrations in entry order: `seq` increases with every
-    call and `publish_on` is the 翌々営業日 of `registered_on` (R-MYNA-2). Member 1 is the insured."""
-
-    def __init__(self, symbol: str = "7001", number: str = "42"):
-        self.symbol, self.number = symbol, number
-        self.identities: list[Identity] = []
-        self.registrations: list[Registration] = []
-        self._seq = itertools.count(1)
-
-    def register(self, member_id: int, kind: Kind, effective_on: date,
-                 registered_on: date | None = None, /, **data) -> Family:
-        registered_on = registered_on or effective_on
-        self.registrations.append(Registration(
-            seq=next(self._seq), member_id=member_id, kind=kind, effective_on=effective_on,
-            registered_on=registered_on,
-            publish_on=DEFAULT_CALENDAR.second_business_day_after(registered_on), data=data))
-        return self
-
-    def _enrol(self, relationship: Relationship, birth: date, qualified_on: date,
-               registered_on: date | None, with_my_number: bool, **data) -> int:
-        member_id = len(self.identities) + 1
-        self.identities.append(Identity(member_id, 1, relationship, self.symbol, self.number,
-                                        f"{member_id - 1:02d}"))
-        self.register(member_id, Kind.ENROLMENT, qualified_on, registered_on,
-                      name=f"試験 {member_id}", name_kana=f"シケン {member_id}", birth_date=birth,
-                      sex="female", with_my_number=with_my_number, **data)
-        return member_id
-
-    def insured(self, birth: date = date(1980, 5, 10), qualified_on: date = LONG_AGO,
-                registered_on: date | None = None, remuneration: int = 300_000,
-                with_my_number: bool = True, **data) -> int:
-        assert not self.identities, "the insured is enrolled first"
-        return self._enrol(Relationship.INSURED, birth, qualified_on, registered_on, with_my_number,
-                           standard_monthly_remuneration=remuneration, **data)
-
-    def dependent(self, birth: date = date(1985, 7, 7), qualified_on: date = LONG_AGO,
-                  registered_on: date | None = None, with_my_number: bool = True) -> int:
-        return self._enrol(Relationship.DEPENDENT, birth, qualified_on, registered_on, with_my_number)
-
-    def lose(self, member_id: int, on: date, registered_on: date | None = None,
-             reason: LossReason = LossReason.RETIREMENT) -> Family:
-        return self.register(member_id, Kind.DISQUALIFICATION, on, registered_on, reason=reason.value)
-
-    def amend(self, member_id: int, effective_on: date, registered_on: date | None = None, **data) -> Family:
-        return self.register(member_id, Kind.AMENDMENT, effective_on, registered_on, **data)
-
-    def my_number(self, member_id: int, registered_on: date) -> Family:
-        return self.register(member_id, Kind.MY_NUMBER, registered_on, registered_on)
-
-    @property
-    def history(self) -> FamilyHistory:
-        return FamilyHistory(self.identities, self.registrations)
 
 
 def eligible(view, member_id: int, days) -> list[bool]:
@@ -176,8 +106,8 @@ def test_r_myna_1_usable_only_once_my_number_published_and_card_registered():
     online_from = family.history.state(insured, TUE).online_from
     card = MynaCard("c", date(2030, 1, 1), insurance_registered_on=date(2024, 1, 1))
     unregistered = MynaCard("c", date(2030, 1, 1))
-    assert [myna_usable(online_from, [card], d) for d in around(TUE)] == [False, True, True]
-    assert not myna_usable(online_from, [unregistered], TUE)
+    assert [myna_usable(online_from, [card], d, DEFAULT_POLICY) for d in around(TUE)] == [False, True, True]
+    assert not myna_usable(online_from, [unregistered], TUE, DEFAULT_POLICY)
 
 
 @given(st.dates(date(2025, 1, 1), date(2027, 12, 31)), st.integers(-3, 15))
@@ -187,9 +117,9 @@ def test_r_myna_2_visible_exactly_from_the_second_business_day(registered_on, of
     family = Family()
     insured = family.insured(qualified_on=registered_on - timedelta(days=30), registered_on=registered_on)
     history = family.history
-    publish = DEFAULT_CALENDAR.second_business_day_after(registered_on)
-    assert publish > registered_on and DEFAULT_CALENDAR.is_business_day(publish)
-    assert sum(DEFAULT_CALENDAR.is_business_day(registered_on + timedelta(days=k))
+    publish = CALENDAR.second_business_day_after(registered_on)
+    assert publish > registered_on and CALENDAR.is_business_day(publish)
+    assert sum(CALENDAR.is_business_day(registered_on + timedelta(days=k))
                for k in range(1, (publish - registered_on).days + 1)) == 2
     day = publish + timedelta(days=offset)
     assert (history.visible_state(insured, day) is not None) == (day >= publish)

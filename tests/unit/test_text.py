@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shikaku.demo.generator import _GIVEN, _SURNAMES
+from shikaku.demo.population import _GIVEN, _SURNAMES
 from shikaku.domain.errors import DomainError
 from shikaku.domain.text import check_text, refused_character, shown
 from shikaku.service_layer import commands

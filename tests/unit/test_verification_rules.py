@@ -1,11 +1,22 @@
-"""Online verification results (DOMAIN.md §10): the validity codes 1–5."""
+"""Online verification results (DOMAIN.md §10): the validity codes 1–5, what a facility is told,
+and the printed numbers as the registry keeps them (R-NUM-4)."""
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from shikaku.domain.verification import Validity as V
-from shikaku.domain.verification import by_card_data, by_person
-from tests.unit.test_registry import Family
+from shikaku.domain.verification import (
+    Verdict,
+    by_card_data,
+    by_person,
+    card_numbers,
+    elderly_status,
+    facility_answer,
+    needs_same_person,
+)
+from tests.builders import Family
 
 ON = date(2026, 5, 11)
 
@@ -41,3 +52,63 @@ def test_by_person_prefers_the_record_in_force():
     only_lost = by_person([lost])
     assert only_lost.validity is V.INVALID and only_lost.state is lost
     assert by_person([current, current]).validity is V.MULTIPLE
+
+
+# ------------------------------------------------------------------ R-NUM-4: the printed numbers
+
+@pytest.mark.parametrize(("typed", "kept"), [
+    (("1234", "1", "00"), ("1234", "1", "00")),
+    (("１２３４", "１", "０"), ("1234", "1", "00")),  # full width, a one-digit 枝番
+    (("12 34", "1-2", "1"), ("1234", "12", "01")),  # spaces and hyphens as people type them
+    (("1234", "1", None), ("1234", "1", None)),  # no 枝番: any
+    (("1234", "1", ""), ("1234", "1", None)),
+])
+def test_r_num_4_card_numbers(typed, kept):
+    assert card_numbers(*typed) == kept
+
+
+# ------------------------------------------------------------------ DOMAIN.md §10: 2 or 3
+
+def test_the_same_person_is_read_only_for_one_lost_record_with_a_my_number():
+    lost, current = records()
+    assert needs_same_person([(lost, "hash")])
+    assert not needs_same_person([(lost, None)])  # no 個人番号 links it (erased)
+    assert not needs_same_person([(current, "hash")])  # in force: 1
+    assert not needs_same_person([(lost, "hash"), (lost, "hash")])  # several: 5
+    assert not needs_same_person([])  # none: 4
+
+
+# ------------------------------------------------------------------ DOMAIN.md §10: what is told
+
+def test_not_found_tells_nothing_about_anyone():
+    body = facility_answer(Verdict(V.NOT_FOUND, None), ON, True, "06139992", "組合")
+    assert body == {"validity": "not_found", "validity_code": "4", "copay_ratio": None, "preschool": None,
+                    "elderly": None, "limit": None, "specific_diseases": []}
+
+
+def test_a_lost_record_is_told_without_benefits():
+    lost, _ = records()
+    body = facility_answer(Verdict(V.INVALID, lost), ON, True, "06139992", "組合")
+    assert body["validity_code"] == "2" and body["member"]["disqualified_on"] == date(2025, 4, 1)
+    assert (body["copay_ratio"], body["preschool"], body["limit"], body["specific_diseases"]) == (None, None, None, [])
+
+
+def test_a_valid_record_is_told_with_the_limit_only_on_consent():
+    _, current = records()
+    told = facility_answer(Verdict(V.VALID, current), ON, True, "06139992", "組合")
+    withheld = facility_answer(Verdict(V.VALID, current), ON, False, "06139992", "組合")
+    assert told["copay_ratio"] == 30 and told["preschool"] is False and told["limit"]["code"]
+    assert withheld["limit"] is None and {**withheld, "limit": told["limit"]} == told
+    member = told["member"]
+    assert set(member) == {"insurer_number", "insurer_name", "symbol", "number", "branch", "relationship_code",
+                           "name", "name_kana", "birth_date", "sex", "qualified_on", "disqualified_on"}
+    assert (member["insurer_number"], member["relationship_code"], member["symbol"]) == ("06139992", "1", "7002")
+
+
+def test_elderly_status_from_the_month_after_reaching_70():
+    """R-RATIO-3: born 1955-06-02 → 高齢受給者 from 2025-07-01 through the day before the 75th birthday."""
+    family = Family()
+    member = family.insured(birth=date(1955, 6, 2), qualified_on=date(2020, 4, 1))
+    assert elderly_status(family.history.state(member, date(2025, 6, 30)), date(2025, 6, 30)) is None
+    status = elderly_status(family.history.state(member, date(2025, 7, 1)), date(2025, 7, 1))
+    assert (status["valid_from"], status["valid_until"]) == (date(2025, 7, 1), date(2030, 6, 1))

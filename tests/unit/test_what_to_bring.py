@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from shikaku.domain.policy import DEFAULT_POLICY
 from shikaku.domain.reception import DeskFacts, advise
 from shikaku.domain.reception import Presented as P
 from shikaku.domain.verification import Validity as V
@@ -15,7 +16,7 @@ NO_REGISTRATION = "マイナンバーカードの健康保険証としての利�
 def advice(on=ORDINARY, card=None, data=V.VALID, certificate=False, legacy=False, eligible=True,
            reason=None):
     facts = DeskFacts(on, True, True, frozenset({P.MYNA_CARD}), card, data, certificate, legacy)
-    return advise(facts, eligible, reason)
+    return advise(facts, eligible, reason, DEFAULT_POLICY)
 
 
 def test_a_working_myna_card_is_enough_and_comes_first():

@@ -1,13 +1,17 @@
 """照会履歴: an append-only log of every online verification, written in batches so that logging
 never holds up a verification. Entries wait at most `interval` seconds in memory; a clean
-shutdown flushes them. The batch goes straight to the driver's executemany in one transaction."""
+shutdown flushes them. The batch goes straight to the driver's executemany in one transaction.
+`AccessHistory` reads it back (a read model of the unit of work)."""
 from __future__ import annotations
 
 import logging
 import threading
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
+
+from .db import repository as repo
+from .db.schema import access_log, facilities
 
 log = logging.getLogger("shikaku.access_log")
 
@@ -99,3 +103,19 @@ class AccessLogWriter:
                 self.flush()
             except Exception:
                 log.exception("access log flush failed; retrying")
+
+
+class AccessHistory:
+    """照会履歴 of one member as the staff and the member read it (flush the writer first)."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def page(self, member_id: int, limit: int, offset: int) -> tuple[list[dict], int]:
+        """A page of the member's entries, newest first, with the facility's name; and the total."""
+        total = repo.count(self.conn, select(access_log).where(access_log.c.member_id == member_id))
+        rows = self.conn.execute(select(access_log, facilities.c.name.label("facility_name"))
+                                 .outerjoin(facilities, facilities.c.code == access_log.c.facility_code)
+                                 .where(access_log.c.member_id == member_id)
+                                 .order_by(access_log.c.id.desc()).limit(limit).offset(offset))
+        return [{k: v for k, v in row._mapping.items() if k != "id"} for row in rows], total

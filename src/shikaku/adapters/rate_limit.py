@@ -1,5 +1,6 @@
-"""Per-key token buckets in process memory (issue 7, item 3): the facility rate limit and the
-sign-in limit per client address.
+"""Per-key token buckets in process memory (issue 7, item 3): the facility rate limit, the
+sign-in limit and the failed-credential limit per client address; and `RateLimits`, the three
+buckets of one server process, which the entry points hold (issue 13, item 7).
 
 Facilities: `SHIKAKU_FACILITY_RATE` (requests per second per facility and server process; 0 or
 `off` disables it; default 200) and `SHIKAKU_FACILITY_BURST` (default twice the rate). Sign-ins:
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from dataclasses import dataclass, field
 
 RATE_ENV, BURST_ENV = "SHIKAKU_FACILITY_RATE", "SHIKAKU_FACILITY_BURST"
 DEFAULT_RATE = 200.0
@@ -96,3 +98,14 @@ class TokenBuckets:
         self._buckets = {key: bucket for key, bucket in self._buckets.items()
                          if bucket[0] + (now - bucket[1]) * self.rate < self.burst}
         self._sweep_at = max(self.max_keys, 2 * len(self._buckets))
+
+
+@dataclass
+class RateLimits:
+    """The rate limits (流量制限) of one server process, kept by its entry points and configured
+    from the environment unless given: requests per 医療機関等, failed sign-ins and invalid bearer
+    tokens per client address."""
+
+    facility: TokenBuckets = field(default_factory=TokenBuckets.from_env)
+    sign_in: TokenBuckets = field(default_factory=TokenBuckets.for_sign_in)
+    credential_failures: TokenBuckets = field(default_factory=TokenBuckets.for_credential_failures)

@@ -14,7 +14,7 @@ def anniversary(birth: date, years: int) -> date:
 
 
 def date_reaching_age(birth: date, n: int) -> date:
-    """年齢到達日: the day before the n-th birthday (02-28 every year for a 02-29 birth)."""
+    """年齢到達日 (R-DATE-3): the day before the n-th birthday (02-28 every year for a 02-29 birth)."""
     return anniversary(birth, n) - _ONE_DAY
 
 

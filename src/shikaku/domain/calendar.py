@@ -45,6 +45,3 @@ class BusinessCalendar:
         if result is None:
             result = self._second_after[d] = self.next_business_day_after(self.next_business_day_after(d))
         return result
-
-
-DEFAULT_CALENDAR = BusinessCalendar()

@@ -3,17 +3,20 @@ document, from when and until when (DOMAIN.md §5, §6, §8)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .age import anniversary
 from .errors import DomainError
-from .myna import MynaCard, card_works, is_registered_for_insurance
-from .policy import DEFAULT_POLICY, Policy
-from .ratio import elderly_from, is_elderly, late_elderly_from
+from .myna import MynaCard, card_works, is_registered_for_insurance, myna_usable
+from .numbers import luhn_check_digit
+from .policy import Policy
+from .qr_payload import SERIAL_PREFIX
+from .ratio import elderly_from, elderly_until, is_elderly, late_elderly_from
+from .registrations import Certified
 from .registry import MemberState
-from .wareki import format_wareki_month
+from .wareki import format_wareki, format_wareki_month
 
 
 class CertificateReason(StrEnum):
@@ -60,13 +63,84 @@ class HeldCertificate:
         return day <= self.expires_on and (self.superseded_on is None or day < self.superseded_on)
 
 
-def check_certificates_exist(day: date, field: str, policy: Policy = DEFAULT_POLICY) -> None:
+def proves_eligibility(certificate: HeldCertificate, on: date, eligible: bool) -> bool:
+    """R-CERT-7: a 資格確認書 proves eligibility on `on` only from its valid-from date through its
+    expiry (and before a reissue supersedes it) and only while the member is eligible."""
+    return eligible and certificate.valid_on(on)
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityCertificate:
+    """資格確認書 as issued: 交付番号, 交付理由, 交付年月日 and period (`run_id`: issued by a run)."""
+
+    id: int
+    member_id: int
+    serial: str
+    reason: CertificateReason
+    issued_on: date
+    valid_from: date
+    expires_on: date
+    superseded_on: date | None = None
+    run_id: int | None = None
+    override_note: str | None = None  # why a supervisor accepted a contradicted reason (R-CERT-3)
+
+    @property
+    def held(self) -> HeldCertificate:
+        return HeldCertificate(self.serial, self.reason, self.valid_from, self.expires_on, self.superseded_on)
+
+    def kept_at_loss(self, lost_on: date) -> bool:
+        """Held when its holder lost eligibility, so due back (未回収): issued before the
+        資格喪失日, expiring on or after it, not superseded on or before it. Only a 資格確認書
+        is due back: a legacy card need not be returned after 2025-12-02 (R-LEG-4), so none is
+        counted."""
+        return self.issued_on < lost_on <= self.expires_on and \
+            (self.superseded_on is None or self.superseded_on > lost_on)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedDocument:
+    """資格情報のお知らせ or a certification (限度額, 減額, 高齢受給者, 特定疾病) as issued;
+    `serial` None: recorded, no paper (the approval is online only)."""
+
+    id: int
+    member_id: int
+    kind: str  # "notice" | "limit" | "limit_reduction" | "elderly" | "specific_disease"
+    serial: str | None
+    issued_on: date
+    valid_from: date | None
+    valid_until: date | None
+    detail: Mapping[str, Any]
+
+    def valid_on(self, on: date, eligible: bool) -> bool:
+        """Worth something on `on`: the member is eligible and the day is within its period
+        (from its valid-from date, or its issue date, to its valid-until date if any)."""
+        return eligible and (self.valid_from or self.issued_on) <= on and \
+            (self.valid_until is None or on <= self.valid_until)
+
+
+def serial_number(kind: str, sequence: int) -> str:
+    """交付番号 of the `sequence`-th document of a kind: its prefix, 9 digits and an R-NUM-1
+    check digit (numbers are never reused)."""
+    digits = f"{sequence:09d}"
+    return SERIAL_PREFIX[kind] + digits + luhn_check_digit(digits)
+
+
+def printed_ratio(state: MemberState, on: date) -> tuple[int | None, date | None]:
+    """一部負担金の割合 and its 発効期日 as a document issued on `on` prints them: only from 70
+    (R-CERT-10, R-NOTICE-1); (None, None) before."""
+    if not is_elderly(state.birth_date, on):
+        return None, None
+    return state.copay_ratio, max(elderly_from(state.birth_date), on)
+
+
+def check_certificates_exist(day: date, field: str, policy: Policy) -> None:
     """R-CERT-5: nothing about certificates (issue, run, cycle) is dated before 2024-12-02."""
     if day not in policy.certificates:
-        raise DomainError("before_certificates", "資格確認書は令和6年12月2日以降に交付されます", field)
+        raise DomainError("before_certificates",
+                          f"資格確認書は{format_wareki(policy.certificates.first)}以降に交付されます", field)
 
 
-def cycle_end_on_or_after(day: date, policy: Policy = DEFAULT_POLICY) -> date:
+def cycle_end_on_or_after(day: date, policy: Policy) -> date:
     """The society's renewal cycle end (更新サイクル) on or after `day` (R-CERT-5)."""
     cycle = policy.certificate_cycle.on(day)
     end = cycle.first_end
@@ -75,7 +149,7 @@ def cycle_end_on_or_after(day: date, policy: Policy = DEFAULT_POLICY) -> date:
     return end
 
 
-def certificate_expiry(issued_on: date, state: MemberState, policy: Policy = DEFAULT_POLICY) -> date:
+def certificate_expiry(issued_on: date, state: MemberState, policy: Policy) -> date:
     """有効期限 of a certificate issued on `issued_on` (R-CERT-5): the first cycle end on or after
     it, never more than 5 years on, never after the day before the 75th birthday, never after a
     known coverage end."""
@@ -88,8 +162,14 @@ def certificate_expiry(issued_on: date, state: MemberState, policy: Policy = DEF
     return min(limits)
 
 
+def check_applicable(reason: CertificateReason) -> None:
+    """R-CERT-2: the reasons of an application; 職権 and 更新 are never applied for."""
+    if reason not in APPLICABLE:
+        raise DomainError("invalid_reason", "この理由では申請できません", "reason")
+
+
 def contradiction(reason: CertificateReason, cards: Sequence[MynaCard], on: date,
-                  policy: Policy = DEFAULT_POLICY) -> str | None:
+                  policy: Policy) -> str | None:
     """Why the registry contradicts a checkable reason (R-CERT-3), in Japanese; None if it does not."""
     registered = any(is_registered_for_insurance(c, on) for c in cards)
     if reason is CertificateReason.CERTIFICATE_EXPIRED and any(card_works(c, on, policy) for c in cards):
@@ -99,6 +179,13 @@ def contradiction(reason: CertificateReason, cards: Sequence[MynaCard], on: date
     if reason is CertificateReason.NO_CARD and cards:
         return "登録上、マイナンバーカードをお持ちです"
     return None
+
+
+def is_overridden(reason: CertificateReason, override_note: str | None, cards: Sequence[MynaCard],
+                  on: date, policy: Policy) -> bool:
+    """R-CERT-3: a written `override_note` overrides the registry's contradiction of the reason;
+    there is nothing to override when it does not contradict it."""
+    return bool(override_note) and contradiction(reason, cards, on, policy) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +200,12 @@ class Issue:
 def decide_application(reason: CertificateReason, on: date, state: MemberState,
                        cards: Sequence[MynaCard], myna_usable: bool,
                        held: Iterable[HeldCertificate], overridden: bool,
-                       policy: Policy = DEFAULT_POLICY) -> Issue:
-    """資格確認書の交付申請 (R-CERT-1…6): refusals in the order of the rules, else the issue."""
+                       policy: Policy) -> Issue:
+    """資格確認書の交付申請: refusals in the order of the rules, else the issue — none before
+    2024-12-02 (R-CERT-5); a checkable reason the registry contradicts, unless overridden
+    (R-CERT-3); `other` while マイナ保険証 is usable (R-CERT-1, R-CERT-2); a second valid
+    certificate, except a reissue (⑧) that supersedes the one held (R-CERT-6). The issue
+    expires by R-CERT-5."""
     check_certificates_exist(on, "applied_on", policy)
     if not state.eligible:
         raise DomainError("not_eligible", "申請日に資格がないため交付できません")
@@ -135,7 +226,7 @@ def decide_application(reason: CertificateReason, on: date, state: MemberState,
 
 
 def in_ex_officio_cohort(state: MemberState, cohort: str, on: date, myna_usable: bool,
-                         held: Iterable[HeldCertificate], policy: Policy = DEFAULT_POLICY) -> bool:
+                         held: Iterable[HeldCertificate], policy: Policy) -> bool:
     """職権交付の対象 (R-CERT-4): eligible on the run day, without a usable マイナ保険証 and
     without a certificate; `legacy_holders` only those enrolled by 2024-12-01."""
     if cohort == "legacy_holders" and state.qualified_on > policy.ex_officio_enrolled_by:
@@ -143,10 +234,26 @@ def in_ex_officio_cohort(state: MemberState, cohort: str, on: date, myna_usable:
     return state.eligible and not myna_usable and not any(h.valid_on(on) for h in held)
 
 
-def renewal_window(cycle_end: date, policy: Policy = DEFAULT_POLICY) -> date:
+def renewal_window(cycle_end: date, policy: Policy) -> date:
     """The first day a renewal run may issue certificates for `cycle_end` (R-CERT-8: from 09-01)."""
     month, day = policy.renewal_opens
     return date(cycle_end.year, month, day)
+
+
+def renewal_cycle_end(run_on: date, cycle_end: date | None, policy: Policy) -> date:
+    """The cycle end a renewal run on `run_on` renews (R-CERT-8): the one given, or the next;
+    refused unless it is a cycle end (R-CERT-5) and the run falls in its renewal window."""
+    check_certificates_exist(run_on, "run_on", policy)
+    if cycle_end:
+        check_certificates_exist(cycle_end, "cycle_end", policy)
+    end = cycle_end or cycle_end_on_or_after(run_on, policy)
+    if end != cycle_end_on_or_after(end, policy):
+        raise DomainError("not_a_cycle_end", "更新サイクルの終了日ではありません", "cycle_end")
+    if not renewal_window(end, policy) <= run_on <= end:
+        month, day = policy.renewal_opens
+        raise DomainError("outside_renewal_window",
+                          f"更新の処理は有効期限の年の{month}月{day}日から有効期限までに行います", "run_on")
+    return end
 
 
 def needs_renewal(state: MemberState, cycle_end: date, myna_usable: bool,
@@ -161,6 +268,54 @@ def needs_renewal(state: MemberState, cycle_end: date, myna_usable: bool,
     return bool(expiring) and not already and still_covered and (assisted or not myna_usable)
 
 
+RUNNING, COMPLETED = "running", "completed"  # the statuses of a run
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A certificate a run issues a member."""
+
+    valid_from: date
+    expires_on: date
+    reason: CertificateReason
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRun:
+    """一括処理: 職権交付 (R-CERT-4, kind "ex_officio") or 更新 (R-CERT-8, "renewal") over the
+    whole society, with its counts and its checkpoint (the last member id it looked at)."""
+
+    id: int
+    kind: str
+    run_on: date
+    cohort: str  # ex officio: the cohort; renewal: the cycle end it renews (ISO)
+    dry_run: bool
+    status: str  # RUNNING | COMPLETED
+    issued: int
+    skipped: int
+    last_member_id: int
+    started_at: datetime
+    finished_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.status == RUNNING
+
+    def grant(self, state: MemberState, cards: Sequence[MynaCard], held: Sequence[HeldCertificate],
+              policy: Policy) -> Grant | None:
+        """The certificate this run issues a member (as on the run day), or None."""
+        usable = myna_usable(state.online_from, cards, self.run_on, policy)
+        if self.kind == "renewal":
+            cycle_end = date.fromisoformat(self.cohort)
+            start_on = cycle_end + timedelta(days=1)
+            if not needs_renewal(state, cycle_end, usable, held):
+                return None
+            return Grant(start_on, certificate_expiry(start_on, state, policy), CertificateReason.RENEWAL)
+        if not in_ex_officio_cohort(state, self.cohort, self.run_on, usable, held, policy):
+            return None
+        return Grant(self.run_on, certificate_expiry(self.run_on, state, policy), CertificateReason.EX_OFFICIO)
+
+
 # ------------------------------------------------------------------ 資格情報のお知らせ (§6)
 
 class NoticeReason(StrEnum):
@@ -171,8 +326,9 @@ class NoticeReason(StrEnum):
 
 def decide_notice(reason: NoticeReason, applied_on: date, state: MemberState,
                   portal_accessible: bool, already_issued: bool) -> date:
-    """The issue date of a notice (R-NOTICE-1, -4): once the My Number-bearing data is
-    published; a reissue only when the portal screen cannot be viewed."""
+    """The issue date of a notice (R-NOTICE-1): once the My Number-bearing data is published;
+    a reissue (紛失, 氏名変更等) only on application and only when the portal screen cannot be
+    viewed, else `portal_available` (R-NOTICE-4)."""
     if state.online_from is None:
         raise DomainError("no_my_number", "個人番号が登録されていないため、資格情報のお知らせは交付できません")
     if reason is NoticeReason.INITIAL:
@@ -193,7 +349,7 @@ def first_of_month(day: date) -> date:
 
 
 def certification_period(applied_on: date, state: MemberState,
-                         policy: Policy = DEFAULT_POLICY) -> tuple[date, date]:
+                         policy: Policy) -> tuple[date, date]:
     """R-LIM-5: from the 1st of the application month, at most `limit_certificate_months`,
     and not past the last covered day nor the end of the age group."""
     start = first_of_month(applied_on)
@@ -232,6 +388,31 @@ def decide_limit_reduction(state: MemberState, on: date, income_none: bool = Fal
     return "A05"
 
 
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """認定: what is approved (kind, category or disease, limit, valid-until), from when, whether
+    it is registered so that online verification carries it, and whether a paper 認定証 /
+    受療証 goes out — only to members without マイナ保険証 (R-LIM-3, R-LIM-4, R-SPD-1)."""
+
+    approved: Certified
+    valid_from: date
+    registered: bool
+    paper: bool
+
+
+def decide_limit_certification(kind: str, state: MemberState, myna_usable: bool, on: date,
+                               income_none: bool, policy: Policy) -> Approval:
+    """限度額適用認定 (kind "limit", R-LIM-3) or 限度額適用・標準負担額減額認定 ("limit_reduction",
+    R-LIM-4) for the period of R-LIM-5; only the reduction is registered for online verification."""
+    if kind == "limit":
+        code = decide_limit(state, myna_usable, on)
+    else:
+        code = decide_limit_reduction(state, on, income_none)
+    valid_from, valid_until = certification_period(on, state, policy)
+    return Approval(Certified(kind, valid_until, category_code=code), valid_from,
+                    registered=kind == "limit_reduction", paper=not myna_usable)
+
+
 SPECIFIC_DISEASE_LIMIT = 10_000
 DIALYSIS_HIGH_INCOME_LIMIT = 20_000
 DIALYSIS_HIGH_INCOME_REMUNERATION = 530_000
@@ -246,6 +427,16 @@ def specific_disease_limit(disease: str, state: MemberState, on: date) -> int:
     return SPECIFIC_DISEASE_LIMIT
 
 
+def decide_specific_disease(disease: str, state: MemberState, myna_usable: bool, on: date) -> Approval:
+    """特定疾病の認定 (R-SPD-1): for an eligible member, from the 1st of the application month,
+    registered for online verification for everyone."""
+    if not state.eligible:
+        raise DomainError("not_eligible", "申請日に資格がありません")
+    limit = specific_disease_limit(disease, state, on)
+    return Approval(Certified("specific_disease", None, disease=disease, limit_yen=limit),
+                    first_of_month(on), registered=True, paper=not myna_usable)
+
+
 def check_elderly_application(birth_date: date, applied_on: date) -> None:
     """D-31: a 高齢受給者証 is sent ahead from the 1st of the month the member turns 70, not
     earlier (the month before the ratio changes, R-RATIO-3)."""
@@ -253,6 +444,20 @@ def check_elderly_application(birth_date: date, applied_on: date) -> None:
     if applied_on < opens:
         raise DomainError("not_applicable", "高齢受給者証は70歳から74歳の方が対象です"
                           f"（{format_wareki_month(opens)}から交付できます）")
+
+
+def elderly_certificate_start(birth_date: date, applied_on: date) -> date:
+    """The first day of a 高齢受給者証 applied for on `applied_on` (R-ELD-1): the start of 70–74,
+    or the 1st of the month applied when later; refused before it may be sent (D-31)."""
+    check_elderly_application(birth_date, applied_on)
+    return max(elderly_from(birth_date), first_of_month(applied_on))
+
+
+def elderly_certificate_end(state: MemberState, valid_from: date) -> date:
+    """The last day of a 高齢受給者証 valid from `valid_from` (R-ELD-1): the next 07-31, never
+    past the end of 70–74 nor the last covered day."""
+    july_31 = date(valid_from.year + (valid_from.month > 7), 7, 31)
+    return min(july_31, elderly_until(state.birth_date), state.loss.on - timedelta(days=1))
 
 
 def decide_elderly_certificate(state: MemberState, myna_usable: bool, on: date) -> None:

@@ -105,3 +105,8 @@ SPECIFIC_DISEASES = {
     "2": "血漿分画製剤を投与している先天性血液凝固第Ⅷ因子障害又は先天性血液凝固第Ⅸ因子障害",
     "3": "抗ウイルス剤を投与している後天性免疫不全症候群（HIV感染を含み、血液凝固因子製剤の投与に起因するもの）",
 }
+
+# The name of each kind of document (qr_payload.CODES), as its title prints it and the pages list it.
+DOCUMENT_NAMES = {"certificate": "資格確認書", "notice": "資格情報のお知らせ",
+                  "limit": "限度額適用認定証", "limit_reduction": "限度額適用・標準負担額減額認定証",
+                  "elderly": "高齢受給者証", "specific_disease": "特定疾病療養受療証"}

@@ -1,4 +1,5 @@
-"""マイナ保険証: when a My Number card works as the health-insurance card (R-MYNA-1, -5, -6)."""
+"""マイナ保険証: when a My Number card works as the health-insurance card (R-MYNA-1,
+R-MYNA-5, R-MYNA-6)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,7 +7,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Iterable
 
-from .policy import DEFAULT_POLICY, Policy
+from .policy import Policy
 from .wareki import format_wareki
 
 
@@ -20,7 +21,7 @@ class MynaCard:
     insurance_cancelled_on: date | None = None  # 利用登録の解除 (R-MYNA-6)
 
 
-def certificate_grace_end(expires_on: date, policy: Policy = DEFAULT_POLICY) -> date:
+def certificate_grace_end(expires_on: date, policy: Policy) -> date:
     """The last day an expired card still works: the end of the third month after the month of
     expiry (R-MYNA-5)."""
     months = expires_on.month + policy.myna_certificate_grace_months  # 1-based month index
@@ -34,14 +35,14 @@ def is_registered_for_insurance(card: MynaCard, on: date) -> bool:
             and (card.insurance_cancelled_on is None or on < card.insurance_cancelled_on))
 
 
-def card_works(card: MynaCard, on: date, policy: Policy = DEFAULT_POLICY) -> bool:
+def card_works(card: MynaCard, on: date, policy: Policy) -> bool:
     """The card itself works as マイナ保険証 on `on` (R-MYNA-1 (2), R-MYNA-5, R-MYNA-6)."""
     return is_registered_for_insurance(card, on) and on <= certificate_grace_end(
         card.certificate_expires_on, policy)
 
 
 def myna_usable(online_from: date | None, cards: Iterable[MynaCard], on: date,
-                policy: Policy = DEFAULT_POLICY) -> bool:
+                policy: Policy) -> bool:
     """Online verification with マイナ保険証 works on `on` (R-MYNA-1): the society's registration
     of the My Number has been published (`online_from`, R-MYNA-2) and one card works."""
     return online_from is not None and online_from <= on and any(
@@ -59,9 +60,36 @@ class Unusable(StrEnum):
     CERTIFICATE_EXPIRED = "certificate_expired"  # past the grace after the certificate's expiry (R-MYNA-5, ③)
 
 
+# The wording of `Unusable`, in one place: three texts for three readers.
+# The 理由 column of the list of members without マイナ保険証 (a file, D-73).
+UNUSABLE_LABELS = {
+    Unusable.NO_MY_NUMBER: "個人番号未登録", Unusable.NOT_PUBLISHED: "個人番号の登録が未反映",
+    Unusable.NO_CARD: "マイナンバーカードなし", Unusable.NOT_REGISTERED: "利用登録なし",
+    Unusable.CANCELLED: "利用登録の解除", Unusable.CERTIFICATE_EXPIRED: "電子証明書の有効期限切れ"}
+# Said to the member on the portal ({online_from}: the publication day in 和暦).
+UNUSABLE_TO_MEMBER = {
+    Unusable.NO_MY_NUMBER: "健康保険組合にマイナンバー（個人番号）が届け出られていないため、"
+                           "オンライン資格確認を受けられません",
+    Unusable.NOT_PUBLISHED: "健康保険組合が登録した資格情報がオンライン資格確認に反映されるのは"
+                            "{online_from}からです（登録日の翌々営業日）",
+    Unusable.NO_CARD: "マイナンバーカードの記録がないため、マイナ保険証を使えません",
+    Unusable.NOT_REGISTERED: "マイナンバーカードの健康保険証としての利用登録がされていません",
+    Unusable.CANCELLED: "マイナンバーカードの健康保険証としての利用登録が解除されています",
+    Unusable.CERTIFICATE_EXPIRED: "マイナンバーカードの電子証明書の有効期限が切れ、猶予期間も過ぎています",
+}
+# Said to the staff (`readiness`) where no date is to be named; the others name their dates.
+_PLAIN = {
+    Unusable.NO_MY_NUMBER: "個人番号が登録されていないため、オンライン資格確認で資格を確認できません。"
+                           "個人番号を登録すると翌々営業日から確認できます",
+    Unusable.NO_CARD: "マイナンバーカードの記録がありません（カード未取得）",
+    Unusable.NOT_REGISTERED: "マイナンバーカードの健康保険証利用登録がされていません",
+}
+
+
 def unusable_reason(online_from: date | None, cards: Iterable[MynaCard], on: date,
-                    policy: Policy = DEFAULT_POLICY) -> Unusable | None:
-    """None when `myna_usable` holds on `on`, else the first reason it does not."""
+                    policy: Policy) -> Unusable | None:
+    """None when `myna_usable` holds on `on`, else the first reason it does not: no 個人番号
+    (R-MYNA-3), not yet published (R-MYNA-2), then the card side (R-MYNA-1, R-MYNA-5, R-MYNA-6)."""
     if online_from is None:
         return Unusable.NO_MY_NUMBER
     if on < online_from:
@@ -93,9 +121,10 @@ class Readiness:
 
 
 def readiness(online_from: date | None, cards: Iterable[MynaCard], on: date,
-              policy: Policy = DEFAULT_POLICY) -> Readiness:
-    """`unusable_reason` explained (R-MYNA-1…3, -5, -6). Before publication, the card side on
-    the publication day is told as well: it decides whether the member is ready then."""
+              policy: Policy) -> Readiness:
+    """`unusable_reason` explained (R-MYNA-1, R-MYNA-2, R-MYNA-3, R-MYNA-5, R-MYNA-6). Before
+    publication, the card side on the publication day is told as well: it decides whether the
+    member is ready then."""
     cards = list(cards)
     reason = unusable_reason(online_from, cards, on, policy)
     if reason is None:
@@ -120,11 +149,3 @@ def readiness(online_from: date | None, cards: Iterable[MynaCard], on: date,
                         if c.insurance_cancelled_on is not None and c.insurance_cancelled_on <= on)
         return Readiness(reason, f"{format_wareki(cancelled)}に健康保険証利用登録が解除されています")
     return Readiness(reason, _PLAIN[reason])
-
-
-_PLAIN = {
-    Unusable.NO_MY_NUMBER: "個人番号が登録されていないため、オンライン資格確認で資格を確認できません。"
-                           "個人番号を登録すると翌々営業日から確認できます",
-    Unusable.NO_CARD: "マイナンバーカードの記録がありません（カード未取得）",
-    Unusable.NOT_REGISTERED: "マイナンバーカードの健康保険証利用登録がされていません",
-}

@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 
 from .dates import check_date
 from .errors import DomainError
+from .family import check_enrolment
 from .numbers import (
     mask_my_number,
     normalize_digits,
@@ -29,7 +30,8 @@ from .numbers import (
     validate_insurer_number,
     validate_my_number,
 )
-from .registry import INSURED_ATTRIBUTES, REGISTRABLE_LOSS_REASONS, LossReason, Relationship, check_enrolment
+from .registrations import INSURED_ATTRIBUTES
+from .registry import REGISTRABLE_LOSS_REASONS, SEX_LABELS, LossReason, Relationship
 from .remuneration import validate_remuneration
 from .text import INVALID_CHARACTERS, invalid_characters_message, refused_character, shown
 from .wareki import parse_date
@@ -74,8 +76,8 @@ LOSS_REASON_LABELS = {
     LossReason.OTHER: "その他"}
 _REASONS = {label: reason for reason, label in LOSS_REASON_LABELS.items()} | {
     reason.value: reason for reason in REGISTRABLE_LOSS_REASONS}
-SEX_LABELS = {"male": "男", "female": "女"}
-_SEXES = {"男": "male", "女": "female", "男性": "male", "女性": "female", "1": "male", "2": "female"}
+_SEXES = {label: sex for sex, label in SEX_LABELS.items()} | {
+    "男性": "male", "女性": "female", "1": "male", "2": "female"}
 _FLAGS = {"0": False, "1": True}
 # Attributes a 変更 row may change (registry.AMENDABLE minus what a file cannot express).
 CHANGEABLE = ("name", "name_kana", "standard_monthly_remuneration", "resident_tax_exempt",

@@ -1,7 +1,9 @@
-"""Number and kana input rules: 保険者番号, 個人番号, 医療機関コード, 記号・番号 (R-NUM-1..4)."""
+"""Number and kana input rules: 保険者番号, 個人番号, 医療機関コード, 記号・番号
+(R-NUM-1, R-NUM-2, R-NUM-3, R-NUM-4)."""
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from stdnum.exceptions import ValidationError
 from stdnum.jp import in_
@@ -21,6 +23,7 @@ def normalize_digits(text: str) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=65536)  # pure; bulk writers normalise the same readings again and again
 def normalize_kana(text: str, field: str | None = None) -> str:
     """フリガナの正規化: full-width katakana, single ASCII spaces; refuses anything else (R-NUM-4)."""
     kana = " ".join(unicodedata.normalize("NFKC", text).translate(_HIRAGANA_TO_KATAKANA).split())

@@ -5,9 +5,11 @@ No rule writes one of these dates as a literal; each reads it from a `Policy`, s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Callable, Generic, Mapping, TypeVar
+
+from .dates import FIRST_DAY, LAST_DAY
 
 T = TypeVar("T")
 
@@ -86,3 +88,52 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+
+
+class PolicyError(ValueError):
+    """A configured policy item the society cannot have; `item` names it."""
+
+    def __init__(self, item: str, message: str):
+        super().__init__(f"{item}: {message}")
+        self.item = item
+
+
+def _iso_day(item: str, text: str) -> date:
+    """A configured day: an ISO date within the days the application handles (D-92)."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise PolicyError(item, f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PolicyError(item, f"{day.isoformat()} is outside {FIRST_DAY.isoformat()} … "
+                                f"{LAST_DAY.isoformat()}")
+    return day
+
+
+def _extend_provisional_handling(policy: Policy, text: str) -> Policy:
+    """R-PROV-1 (暫定的な取扱い) through a later last day: a society (or a later national notice)
+    extends it; it never ends before the national last day."""
+    item, national = "provisional_handling_until", policy.provisional_handling
+    until = _iso_day(item, text)
+    if until < national.last:
+        raise PolicyError(item, f"{until.isoformat()} is before the national last day "
+                                f"{national.last.isoformat()}; R-PROV-1 can only be extended")
+    return replace(policy, provisional_handling=Period(national.first, until))
+
+
+# The items a society may configure, each applied to the policy by its function.
+OVERRIDES: dict[str, Callable[[Policy, str], Policy]] = {
+    "provisional_handling_until": _extend_provisional_handling,
+}
+
+
+def configured_policy(overrides: Mapping[str, str]) -> Policy:
+    """The society's dated policy: the national dates of DOMAIN.md with the configured
+    `overrides` (item name → ISO date, `OVERRIDES`); an unknown item or a value the item cannot
+    take is refused (`PolicyError`), never ignored."""
+    policy = DEFAULT_POLICY
+    for item, text in overrides.items():
+        if item not in OVERRIDES:
+            raise PolicyError(item, f"not a configurable policy item (one of {', '.join(OVERRIDES)})")
+        policy = OVERRIDES[item](policy, text)
+    return policy

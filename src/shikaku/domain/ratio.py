@@ -1,4 +1,5 @@
-"""一部負担金の割合 (copay ratio) and the age milestones that drive it (R-RATIO-1…4)."""
+"""一部負担金の割合 (copay ratio) and the age milestones that drive it (R-RATIO-1,
+R-RATIO-2, R-RATIO-3, R-RATIO-4)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,7 +65,8 @@ def is_active_income(insured: InsuredIncome, on: date) -> bool:
 
 
 def copay_ratio(birth: date, insured: InsuredIncome, on: date) -> int:
-    """一部負担金の割合 in percent on `on` for a member born on `birth` (R-RATIO-1…3)."""
+    """一部負担金の割合 in percent on `on` for a member born on `birth`: 3割 by default (R-RATIO-1),
+    2割 before school (R-RATIO-2), 2割 or 現役並み 3割 at 70–74 (R-RATIO-3)."""
     if on <= preschool_until(birth):
         return PRESCHOOL
     if is_elderly(birth, on):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
-from .policy import DEFAULT_POLICY, Policy
+from .policy import Policy
 from .verification import Validity
 from .wareki import format_wareki
 
@@ -29,7 +29,7 @@ class DeskFacts:
     presented: frozenset[Presented]
     card_validity: Validity | None  # online verification of the My Number card on the reader
     data_validity: Validity | None  # online verification by the printed data (published view)
-    certificate_on_face: bool  # a 資格確認書 of the patient valid on its face (R-CERT-5, -6)
+    certificate_on_face: bool  # a 資格確認書 of the patient valid on its face (R-CERT-5, R-CERT-6)
     legacy_on_face: bool  # a legacy card of the patient valid on its face (R-LEG-2)
 
 
@@ -52,6 +52,8 @@ def _published_loss(facts: DeskFacts) -> bool:
 
 
 def _myna(facts: DeskFacts) -> Assessment | None:
+    """マイナ保険証: online verification where the reader works; where it does not, or without
+    online verification, a visual check with the notice or the portal screen (R-NOTICE-3)."""
     if Presented.MYNA_CARD not in facts.presented:
         return None
     if facts.online and facts.reader_working:
@@ -75,13 +77,13 @@ def _provisional(facts: DeskFacts, code: str, policy: Policy) -> Assessment | No
     verification of the printed data showing valid, in the provisional period."""
     if facts.service_date in policy.provisional_handling and facts.online \
             and facts.data_validity is Validity.VALID:
-        return Assessment(True, code,
-                          "暫定的な取扱い（令和8年3月31日まで）により、オンライン資格確認で資格を確認しました。保険診療を受けられます")
+        return Assessment(True, code, f"暫定的な取扱い（{format_wareki(policy.provisional_handling.last)}まで）"
+                                      "により、オンライン資格確認で資格を確認しました。保険診療を受けられます")
     return None
 
 
 def faces_as_read(service_date: date, certificate_expires_on: date | None,
-                  legacy_card_expires_on: date | None, policy: Policy = DEFAULT_POLICY) -> tuple[bool, bool]:
+                  legacy_card_expires_on: date | None, policy: Policy) -> tuple[bool, bool]:
     """(certificate_on_face, legacy_on_face) as a facility's desk read them off the documents —
     never from the registry (§9: a facility learns nothing that online verification would not
     tell it). A 資格確認書 exists from 2024-12-02 (R-CERT-5) and holds through its printed
@@ -105,6 +107,8 @@ def _certificate(facts: DeskFacts) -> Assessment | None:
 
 
 def _legacy(facts: DeskFacts, policy: Policy) -> Assessment | None:
+    """健康保険証: valid on its face through 2025-12-01 at the latest (R-LEG-2); from 2025-12-02
+    it alone gives no insured treatment (R-LEG-3), except in the provisional handling (R-PROV-1)."""
     if Presented.LEGACY_CARD not in facts.presented:
         return None
     if facts.legacy_on_face and facts.service_date in policy.legacy_card_use:
@@ -113,11 +117,13 @@ def _legacy(facts: DeskFacts, policy: Policy) -> Assessment | None:
         return Assessment(True, "legacy_card_valid",
                           "健康保険証（経過措置期間中）で資格を確認しました。保険診療を受けられます")
     return _provisional(facts, "provisional_legacy_card", policy) or Assessment(
-        False, "legacy_card_ended",
-        "健康保険証は令和7年12月1日で使えなくなりました。マイナ保険証または資格確認書をご提示ください")
+        False, "legacy_card_ended", f"健康保険証は{format_wareki(policy.legacy_card_use.last)}で使えなくなりました。"
+                                    "マイナ保険証または資格確認書をご提示ください")
 
 
 def _notice_alone(facts: DeskFacts, policy: Policy) -> Assessment | None:
+    """資格情報のお知らせ or the portal screen without マイナ保険証: never insured treatment
+    (R-NOTICE-2), except in the provisional handling (R-PROV-1)."""
     if not {Presented.NOTICE, Presented.PORTAL} & facts.presented:
         return None
     return _provisional(facts, "provisional_notice", policy) or Assessment(
@@ -125,7 +131,7 @@ def _notice_alone(facts: DeskFacts, policy: Policy) -> Assessment | None:
         "資格情報のお知らせ（資格情報画面）だけでは保険診療を受けられません。マイナ保険証と一緒にご提示ください")
 
 
-def assess(facts: DeskFacts, policy: Policy = DEFAULT_POLICY) -> Assessment:
+def assess(facts: DeskFacts, policy: Policy) -> Assessment:
     """The first "yes" of the §9 table among what was presented; else the most specific "no"."""
     answers = [a for a in (_myna(facts), _certificate(facts), _legacy(facts, policy),
                            _notice_alone(facts, policy)) if a is not None]
@@ -159,7 +165,7 @@ _BRING = ((Presented.MYNA_CARD, frozenset({Presented.MYNA_CARD, Presented.PORTAL
 
 
 def advise(facts: DeskFacts, eligible: bool, myna_reason: str | None,
-           policy: Policy = DEFAULT_POLICY) -> Advice:
+           policy: Policy) -> Advice:
     """The first of マイナ保険証, 資格確認書 and 健康保険証 that the desk table accepts both at a
     facility with online verification and at one without (or with a broken reader). `facts`
     are the member's (their card's and record's verification, their documents' faces);

@@ -24,12 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
-from .errors import DomainError
 from .limits import LimitCategory, limit_category
 from .ratio import InsuredIncome, copay_ratio, late_elderly_from
+from .registrations import NO_DATA, Certified, RegistrationData
 
 
 class Relationship(StrEnum):
@@ -37,6 +36,11 @@ class Relationship(StrEnum):
 
     INSURED = "insured"
     DEPENDENT = "dependent"
+
+
+# 本人・家族 and 性別 as documents, pages and files print them (the one place of these words).
+RELATIONSHIP_LABELS = {Relationship.INSURED: "本人", Relationship.DEPENDENT: "家族"}
+SEX_LABELS = {"male": "男", "female": "女"}
 
 
 class Kind(StrEnum):
@@ -67,10 +71,6 @@ class LossReason(StrEnum):
 REGISTRABLE_LOSS_REASONS = frozenset(LossReason) - {
     LossReason.LATE_ELDERLY, LossReason.COVERAGE_END, LossReason.INSURED_LOST}
 
-# Attributes an enrolment sets and an amendment may change, with their value on enrolment.
-PERSON_ATTRIBUTES = ("name", "name_kana", "birth_date", "sex")
-INSURED_ATTRIBUTES = ("standard_monthly_remuneration", "resident_tax_exempt", "income_declared_low")
-AMENDABLE = frozenset(PERSON_ATTRIBUTES + INSURED_ATTRIBUTES + ("coverage_ends_on",))
 
 
 class Identity(NamedTuple):
@@ -94,7 +94,7 @@ class Registration(NamedTuple):
     effective_on: date
     registered_on: date
     publish_on: date
-    data: Mapping[str, Any] = MappingProxyType({})
+    data: RegistrationData = NO_DATA  # the kind's dataclass (domain.registrations)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ class MemberState:
 
     @property
     def copay_ratio(self) -> int:
-        """一部負担金の割合 on `on`, in percent (R-RATIO-1…3)."""
+        """一部負担金の割合 on `on`, in percent (R-RATIO-1, R-RATIO-2, R-RATIO-3)."""
         return copay_ratio(self.birth_date, self.insured, self.on)
 
     @property
@@ -173,11 +173,13 @@ class FamilyHistory:
     def __init__(self, identities: Iterable[Identity], registrations: Iterable[Registration]):
         self.identities = {i.member_id: i for i in identities}
         self.registrations = tuple(sorted(registrations, key=lambda r: r.seq))
+        self._own: dict[int, list[Registration]] | None = None
 
     def _filtered(self, keep) -> FamilyHistory:
         subset = FamilyHistory.__new__(FamilyHistory)  # same members, registrations still in order
         subset.identities = self.identities
         subset.registrations = tuple(filter(keep, self.registrations))
+        subset._own = None
         return subset
 
     def known_by(self, day: date) -> FamilyHistory:
@@ -189,7 +191,14 @@ class FamilyHistory:
         return self._filtered(lambda r: r.publish_on <= day)
 
     def of(self, member_id: int) -> list[Registration]:
-        return [r for r in self.registrations if r.member_id == member_id]
+        """The member's registrations in order of entry (grouped once per history: a fold asks
+        for the same member's several times)."""
+        if self._own is None:
+            own: dict[int, list[Registration]] = {}
+            for r in self.registrations:
+                own.setdefault(r.member_id, []).append(r)
+            self._own = own
+        return self._own.get(member_id, [])
 
     def state(self, member_id: int, on: date) -> MemberState | None:
         """The member on `on` by this history; None when their enrolment is not in it."""
@@ -202,7 +211,7 @@ class FamilyHistory:
         insured = attributes if identity.relationship is Relationship.INSURED else \
             self._insured_attributes(identity.family_id, on)
         my_number = [r for r in own if r.kind is Kind.MY_NUMBER
-                     or (r.kind is Kind.ENROLMENT and r.data.get("with_my_number"))]
+                     or (r.kind is Kind.ENROLMENT and r.data.with_my_number)]
         first_my_number = min(my_number, key=lambda r: (r.registered_on, r.seq), default=None)
         return MemberState(
             identity=identity, on=on,
@@ -219,10 +228,27 @@ class FamilyHistory:
         )
 
     def visible_state(self, member_id: int, service_date: date) -> MemberState | None:
-        """What online verification answers for the member on `service_date` (R-MYNA-3, -4):
+        """What online verification answers for the member on `service_date` (R-MYNA-3, R-MYNA-4):
         None unless a registration of their My Number has been published by then."""
         state = self.published_by(service_date).state(member_id, service_date)
         return state if state is not None and state.my_number_registered_on else None
+
+    def newly_visible(self, on: date) -> list[tuple[Identity, Registration]]:
+        """What online verification shows on `on` and did not the day before (the registration
+        file of the day, D-72): a registration published on `on` for a member already online,
+        or published earlier for a member going online on `on` (R-MYNA-3, R-MYNA-4) — visible
+        from the later of the two days. 認定 (certifications) are not part of it."""
+        online_from: dict[int, date | None] = {}
+        visible = []
+        for registration in self.registrations:
+            member_id = registration.member_id
+            if member_id not in online_from:
+                online_from[member_id] = self.state(member_id, on).online_from
+            since = online_from[member_id]
+            if registration.kind is not Kind.CERTIFICATION and since is not None \
+                    and max(since, registration.publish_on) == on:
+                visible.append((self.identities[member_id], registration))
+        return visible
 
     def _insured_attributes(self, family_id: int, on: date) -> Mapping[str, Any]:
         own = self.of(family_id)
@@ -230,9 +256,9 @@ class FamilyHistory:
         return _attributes_on(enrolment, own, on)
 
     def _loss(self, member_id: int) -> Loss:
-        """The earliest of a registered loss, the 75th birthday, the day after a known coverage
-        end and, for a dependent, the insured's loss. Uses the latest attribute values: a loss is
-        a fact about the whole timeline, not about one day."""
+        """The earliest of a registered loss, the 75th birthday (R-RATIO-4), the day after a
+        known coverage end and, for a dependent, the insured's loss. Uses the latest attribute
+        values: a loss is a fact about the whole timeline, not about one day."""
         own = self.of(member_id)
         enrolment = next(r for r in own if r.kind is Kind.ENROLMENT)
         attributes = _attributes_on(enrolment, own, date.max)
@@ -240,7 +266,7 @@ class FamilyHistory:
         registered = [r for r in own if r.kind is Kind.DISQUALIFICATION]
         if registered:
             latest = registered[-1]
-            causes.append(Loss(latest.effective_on, LossReason(latest.data["reason"]), False))
+            causes.append(Loss(latest.effective_on, LossReason(latest.data.reason), False))
         if attributes.get("coverage_ends_on"):
             causes.append(Loss(attributes["coverage_ends_on"] + timedelta(days=1),
                                LossReason.COVERAGE_END, True))
@@ -254,11 +280,11 @@ class FamilyHistory:
 def _attributes_on(enrolment: Registration, own: Sequence[Registration], on: date) -> dict[str, Any]:
     """Attribute values on `on`: the enrolment's, overridden by amendments in force, applied in
     order of effect and, for the same day, of entry (a later correction wins)."""
-    values = dict(enrolment.data)
+    values = enrolment.data.attributes()
     amendments = sorted((r for r in own if r.kind is Kind.AMENDMENT and r.effective_on <= on),
                         key=lambda r: (r.effective_on, r.seq))
     for amendment in amendments:
-        values.update(amendment.data)
+        values.update(amendment.data.changes)
     return values
 
 
@@ -272,37 +298,8 @@ def _certifications_on(own: Sequence[Registration], on: date) -> tuple[Certifica
     in_force = []
     for r in own:
         if r.kind is Kind.CERTIFICATION and r.effective_on <= on and (
-                r.data.get("valid_until") is None or on <= r.data["valid_until"]):
-            in_force.append(Certification(valid_from=r.effective_on, **r.data))
+                r.data.valid_until is None or on <= r.data.valid_until):
+            c: Certified = r.data
+            in_force.append(Certification(c.kind, r.effective_on, c.valid_until, c.category_code,
+                                          c.disease, c.limit_yen))
     return tuple(in_force)
-
-
-# ------------------------------------------------------------------ checks before registering
-
-def check_enrolment(birth_date: date, qualified_on: date, insured: MemberState | None) -> None:
-    """資格取得届 / 被扶養者異動届 checks: covered from birth at the earliest, never from the 75th
-    birthday (R-RATIO-4), and a dependent only while their insured is eligible."""
-    if qualified_on < birth_date:
-        raise DomainError("invalid_period", "資格取得日が生年月日より前になっています", "qualified_on")
-    if qualified_on >= late_elderly_from(birth_date):
-        raise DomainError("late_elderly", "75歳以上の方は後期高齢者医療制度の対象のため加入できません",
-                          "birth_date")
-    if insured is not None and not insured.eligible:
-        raise DomainError("insured_not_eligible",
-                          "被扶養者の資格取得日に被保険者の資格がありません", "qualified_on")
-
-
-def check_disqualification(state: MemberState, disqualified_on: date,
-                           already_registered: bool) -> None:
-    """資格喪失届 checks: after the 資格取得日, and only one registered loss per member."""
-    if disqualified_on <= state.qualified_on:
-        raise DomainError("invalid_period", "資格喪失日は資格取得日より後の日付にしてください",
-                          "disqualified_on")
-    if already_registered:
-        raise DomainError("already_disqualified", "この方の資格喪失は登録済みです", status=409)
-
-
-def my_number_in_use(holders: Iterable[MemberState], qualified_on: date) -> bool:
-    """R-NUM-2 / duplicates: another record with the same 個人番号 is still eligible on or after
-    the new record's 資格取得日 (a re-enrolment after a loss is allowed)."""
-    return any(holder.loss.on > qualified_on for holder in holders)

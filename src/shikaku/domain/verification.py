@@ -1,14 +1,21 @@
 """オンライン資格確認: what a facility is told about a person on a service date (DOMAIN.md §10).
 
-The answer is decided from the published view only (`FamilyHistory.visible_state`, R-MYNA-2…4).
+The answer is decided from the published view only (`FamilyHistory.visible_state`; R-MYNA-2,
+R-MYNA-3, R-MYNA-4).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from typing import Sequence
 
-from .registry import MemberState
+from .numbers import normalize_digits
+from .ratio import elderly_from, elderly_until, is_elderly, preschool_until
+from .registry import MemberState, Relationship
+
+# 本人・家族の別 with the national interface's codes (DOMAIN.md §10).
+RELATIONSHIP_CODES = {Relationship.INSURED: "1", Relationship.DEPENDENT: "2"}
 
 
 class Validity(Enum):
@@ -28,6 +35,22 @@ class Validity(Enum):
 class Verdict:
     validity: Validity
     state: MemberState | None  # the record the answer describes; None when not found or several
+
+
+def card_numbers(symbol: str, number: str, branch: str | None) -> tuple[str, str, str | None]:
+    """記号・番号・枝番 as typed from a card, as the registry keeps them (R-NUM-4): full-width
+    digits to ASCII (NFKC), spaces and hyphens removed, the 枝番 on two digits; None when no 枝番
+    was given. Online verification and the reception desk look members up by these."""
+    return (normalize_digits(symbol), normalize_digits(number),
+            normalize_digits(branch).zfill(2) if branch else None)
+
+
+def needs_same_person(matches: Sequence[tuple[MemberState, str | None]]) -> bool:
+    """券面情報による照会: whether telling 無効 from 無効（新しい資格あり） needs the matched person's
+    records under other numbers (DOMAIN.md §10) — only when one record matched, it is not in
+    force, and a 個人番号 links it to them. Each match comes with the look-up hash of its
+    個人番号 (None when none is on record, e.g. erased after the retention period)."""
+    return len(matches) == 1 and not matches[0][0].eligible and bool(matches[0][1])
 
 
 def by_card_data(matches: Sequence[MemberState], same_person: Sequence[MemberState]) -> Verdict:
@@ -55,3 +78,48 @@ def by_person(records: Sequence[MemberState]) -> Verdict:
     if not records:
         return Verdict(Validity.NOT_FOUND, None)
     return Verdict(Validity.INVALID, max(records, key=lambda r: r.qualified_on))
+
+
+def facility_answer(verdict: Verdict, on: date, limit_consent: bool, insurer_number: str,
+                    insurer_name: str) -> dict:
+    """What a facility is told (DOMAIN.md §10): the validity with its code; the member's printed
+    data when one record answers; the copay ratio, 未就学, 高齢受給者 and 特定疾病 only when valid,
+    the limit category only with the patient's consent. Never the 個人番号, the address, nor
+    anything about other family members."""
+    body = {"validity": verdict.validity.word, "validity_code": verdict.validity.code,
+            "copay_ratio": None, "preschool": None, "elderly": None, "limit": None,
+            "specific_diseases": []}
+    state = verdict.state
+    if state is None:
+        return body
+    identity = state.identity
+    body["member"] = {
+        "insurer_number": insurer_number, "insurer_name": insurer_name,
+        "symbol": identity.symbol, "number": identity.number, "branch": identity.branch,
+        "relationship_code": RELATIONSHIP_CODES[identity.relationship],
+        "name": state.name, "name_kana": state.name_kana, "birth_date": state.birth_date,
+        "sex": state.sex, "qualified_on": state.qualified_on, "disqualified_on": state.disqualified_on}
+    if verdict.validity is not Validity.VALID:
+        return body
+    body["copay_ratio"] = state.copay_ratio
+    body["preschool"] = on <= preschool_until(state.birth_date)
+    body["elderly"] = elderly_status(state, on)
+    if limit_consent:
+        limit = state.limit
+        body["limit"] = {"code": limit.code, "label": limit.label}
+    body["specific_diseases"] = specific_diseases(state)
+    return body
+
+
+def elderly_status(state: MemberState, on: date) -> dict | None:
+    """高齢受給者 (70–74, R-RATIO-3) on `on`: the ratio and the period; None under 70."""
+    if not is_elderly(state.birth_date, on):
+        return None
+    return {"ratio": state.copay_ratio, "valid_from": elderly_from(state.birth_date),
+            "valid_until": elderly_until(state.birth_date)}
+
+
+def specific_diseases(state: MemberState) -> list[dict]:
+    """特定疾病 approvals in force (R-SPD-1): code, monthly limit, period."""
+    return [{"code": c.disease, "limit_yen": c.limit_yen, "valid_from": c.valid_from,
+             "valid_until": c.valid_until} for c in state.specific_diseases]

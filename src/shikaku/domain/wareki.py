@@ -44,6 +44,7 @@ def _era_of(d: date) -> Era:
 
 
 def _era_year(d: date) -> str:
+    """和暦の年 (R-DATE-1): the era of `d` and its year, the first one 元年."""
     era = _era_of(d)
     year = d.year - era.start.year + 1
     return f"{era.name}{'元' if year == 1 else year}年"
@@ -55,7 +56,7 @@ def format_wareki_month(d: date) -> str:
 
 
 def format_wareki(d: date) -> str:
-    """和暦の年月日: "令和7年12月1日", the first year printed as 元年."""
+    """和暦の年月日 as documents print dates (R-DATE-1): "令和7年12月1日", the first year 元年."""
     return f"{format_wareki_month(d)}{d.day}日"
 
 

@@ -10,14 +10,16 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..adapters.db.engine import migrate
 from ..adapters.vault import ensure_key_file
 from ..domain.dates import check_date
 from ..domain.errors import DomainError
+from ..domain.wareki import format_wareki
 from ..service_layer import society
 from ..service_layer.auth import Actor, Role
-from .bootstrap import DB_ENV, build_context, database_url
+from .bootstrap import DB_ENV, ConfigurationError, build_context, database_url
 
 app = typer.Typer(help="shikaku — 健康保険組合の資格管理", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -131,7 +133,6 @@ def token_add(role: Annotated[Role, typer.Option(help="admin, supervisor, clerk,
 def token_list(db: Db = None,
                limit: Annotated[int, typer.Option(min=1, help="表示する件数 (新しい順)")] = 100):
     """発行済みの API トークンを一覧します (トークンそのものは表示されません)."""
-    from rich.markup import escape
     from rich.table import Table
 
     from ..service_layer.context import in_japan
@@ -212,7 +213,8 @@ def _demo_ex_officio_run(ctx) -> None:
     run = _run_with_progress("職権交付 (令和7年11月)", lambda progress: runs.ex_officio(
         ctx, CLI_ACTOR, commands.CertificateRun(run_on=DEMO_EX_OFFICIO_ON, cohort="legacy_holders"),
         progress))
-    console.print(f"職権交付 (令和7年11月4日): 資格確認書 {run['issued']:,} 件")
+    run_on = format_wareki(date.fromisoformat(DEMO_EX_OFFICIO_ON))
+    console.print(f"職権交付 ({run_on}): 資格確認書 {run['issued']:,} 件")
 
 
 def _demo_sign_ins(ctx, host: str, port: int) -> None:
@@ -314,7 +316,7 @@ def _certificate_run(label: str, db: str | None, out_dir: Path, make_form, start
 
 @app.command("ex-officio")
 def ex_officio(run_on: RunOn, cohort: Annotated[str, typer.Option(
-        help="legacy_holders (令和6年12月1日までの加入者) | all_without_myna")] = "legacy_holders",
+        help="legacy_holders (健康保険証をお持ちだった加入者、R-CERT-4) | all_without_myna")] = "legacy_holders",
         dry_run: Annotated[bool, typer.Option("--dry-run")] = False, db: Db = None,
         out_dir: OutDir = Path("var/runs")):
     """資格確認書の職権交付 (R-CERT-4)。中断しても再実行すれば続きから処理します."""
@@ -584,3 +586,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ConfigurationError as exc:  # e.g. an invalid dated-policy override (D-105)
+        err.print(f"[red]設定エラー[/red]: {escape(str(exc))}")
+        sys.exit(2)

@@ -7,28 +7,30 @@ its misses are counted in `sign_in_misses` under a keyed hash of what was typed 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import secrets
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, insert, select, update
 
-from ..adapters.db import repository as repo
-from ..adapters.db.schema import myna_cards, sign_in_misses, users, web_sessions
 from ..domain.errors import DomainError
+from ..domain.family import MemberRecord
 from ..domain.numbers import masked_if_my_number
 from ..domain.text import check_text
 from . import documents
-from .auth import STAFF, Actor, Permission, Role, authorize
-from .context import Context, as_utc, audit
-from .members import find_member
+from .auth import STAFF, Actor, Permission, Role, authorize, token_digest
+from .context import Context, as_utc
+from .members import find_family
+from .unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from ..adapters.db.accounts import StaffUser
+    from ..adapters.db.card_registry import PinCard
 
 STAFF_MAX_FAILURES = 5  # then the account is locked for STAFF_LOCK
 STAFF_LOCK = timedelta(minutes=15)
@@ -101,24 +103,20 @@ def add_user(ctx: Context, actor: Actor, username: str, display_name: str, role:
         raise DomainError("invalid_role", "職員の役割は admin / supervisor / clerk / auditor です", "role")
     username, password = validate_username(username), validate_password(password)
     check_text(display_name, "表示名", "name")
-    with ctx.writing() as conn:
-        if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+    with ctx.writing() as uow:
+        if uow.staff_users.get(username):
             raise DomainError("user_exists", "この利用者IDは登録済みです", "username", status=409)
-        conn.execute(insert(users).values(username=username, display_name=display_name or username,
-                                          role=role.value, password_hash=_hash(password),
-                                          created_at=_now()))
-        audit(conn, actor, "user.add", username, role=role.value)
+        uow.staff_users.add(username, display_name or username, role.value, _hash(password), _now())
+        uow.audit(actor, "user.add", username, role=role.value)
     return {"username": username, "display_name": display_name or username, "role": role.value}
 
 
 def unlock_user(ctx: Context, actor: Actor, username: str) -> None:
     authorize(actor, Permission.USERS_WRITE)
-    with ctx.writing() as conn:
-        done = conn.execute(update(users).where(users.c.username == username)
-                            .values(failed_attempts=0, locked_until=None)).rowcount
-        if not done:
+    with ctx.writing() as uow:
+        if not uow.staff_users.store_failures(username, 0, None):
             raise DomainError("user_not_found", "該当する利用者が見つかりません", status=404)
-        audit(conn, actor, "user.unlock", username)
+        uow.audit(actor, "user.unlock", username)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +130,14 @@ class WebSession:
 
 
 @contextmanager
-def _keeping_refusals(ctx: Context) -> Iterator[Connection]:
+def _keeping_refusals(ctx: Context) -> Iterator[UnitOfWork]:
     """The transaction of a sign-in attempt, committed even when the attempt is refused: raised
     inside a plain transaction, the refusal would roll back the failure count (so no lock-out
     ever) and its audit row. The refusal is raised after the commit."""
     refusal = None
-    with ctx.writing() as conn:
+    with ctx.writing() as uow:
         try:
-            yield conn
+            yield uow
         except DomainError as exc:
             refusal = exc
     if refusal is not None:
@@ -156,61 +154,54 @@ class _Count:
     store: Callable[[int, datetime | None], None]
 
 
-def _user_count(conn: Connection, row) -> _Count:
+def _user_count(uow: UnitOfWork, user: StaffUser) -> _Count:
     def store(failures: int, locked_until: datetime | None) -> None:
-        conn.execute(update(users).where(users.c.id == row.id).values(failed_attempts=failures,
-                                                                      locked_until=locked_until))
-    return _Count(row.failed_attempts, as_utc(row.locked_until), store)
+        uow.staff_users.store_failures(user.username, failures, locked_until)
+    return _Count(user.failed_attempts, as_utc(user.locked_until), store)
 
 
-def _card_count(conn: Connection, card) -> _Count:
+def _card_count(uow: UnitOfWork, card: PinCard) -> _Count:
     def store(failures: int, _locked_until: datetime | None) -> None:
-        conn.execute(update(myna_cards).where(myna_cards.c.card_id == card.card_id).values(pin_failures=failures))
+        uow.card_registry.store_pin_failures(card.card_id, failures)
     return _Count(card.pin_failures, None, store)
 
 
-def _miss_count(ctx: Context, conn: Connection, side: str, typed: str) -> _Count:
+def _miss_count(ctx: Context, uow: UnitOfWork, side: str, typed: str) -> _Count:
     """The misses of a typed value that signs in nobody, kept in the database so that every
     server process answers alike; under a keyed hash (HMAC, the vault's look-up key), so that a
     個人番号 typed for a name is stored neither in clear nor as a hash anyone could enumerate. Rows
     of a lock-out that has run out are dropped on the way (they count as no row)."""
-    key, now = ctx.vault.current.lookup_hash(f"sign-in\x1f{side}\x1f{typed}"), _now()
-    conn.execute(delete(sign_in_misses).where(sign_in_misses.c.locked_until < now,
-                                              sign_in_misses.c.failures == 0))
-    repo.insert_if_absent(conn, sign_in_misses, "name_hash",
-                          {"name_hash": key, "failures": 0, "last_failed_at": now})
-    row = conn.execute(select(sign_in_misses).where(sign_in_misses.c.name_hash == key).with_for_update()).one()
+    key = ctx.vault.current.lookup_hash(f"sign-in\x1f{side}\x1f{typed}")
+    failures, locked_until = uow.sign_in_misses.count(key, _now())
 
     def store(failures: int, locked_until: datetime | None) -> None:
-        conn.execute(update(sign_in_misses).where(sign_in_misses.c.name_hash == key).values(
-            failures=failures, locked_until=locked_until, last_failed_at=_now()))
-    return _Count(row.failures, as_utc(row.locked_until), store)
+        uow.sign_in_misses.record(key, failures, locked_until, _now())
+    return _Count(failures, as_utc(locked_until), store)
 
 
 def sign_in_staff(ctx: Context, username: str, password: str, remote: str | None) -> WebSession:
     """Checks a password; after STAFF_MAX_FAILURES misses in a row the name locks for STAFF_LOCK,
     whether an account has it or not (D-94)."""
-    with _keeping_refusals(ctx) as conn:
-        row = conn.execute(select(users).where(users.c.username == username)
-                           .with_for_update()).first()
+    with _keeping_refusals(ctx) as uow:
+        row = uow.staff_users.get(username, for_update=True)
         known = row is not None and row.disabled_at is None
         if known:
-            who, target, count = Actor(Role(row.role), row.username, remote), row.username, _user_count(conn, row)
+            who, target, count = Actor(Role(row.role), row.username, remote), row.username, _user_count(uow, row)
         else:  # unknown or disabled: answered like a wrong password, never recorded as a role
             typed = masked_if_my_number(username)[:64] or "-"  # D-80
-            who, target, count = Actor(Role.ANONYMOUS, typed, remote), None, _miss_count(ctx, conn, "staff", username)
+            who, target, count = Actor(Role.ANONYMOUS, typed, remote), None, _miss_count(ctx, uow, "staff", username)
         if count.locked_until and count.locked_until > _now():
-            audit(conn, who, "sign_in.locked" if known else "sign_in.refused", target, locked=True)
+            uow.audit(who, "sign_in.locked" if known else "sign_in.refused", target, locked=True)
             raise _locked_out(count.locked_until)
         if known and _verified(row.password_hash, password):
             count.store(0, None)
-            return _open_session(conn, who, STAFF_SESSION, row.display_name)
+            return _open_session(uow, who, STAFF_SESSION, row.display_name)
         if not known:
             _verified(_dummy_hash(), password)  # as slow as a wrong password
         failures = count.failures + 1
         lock = _now() + STAFF_LOCK if failures >= STAFF_MAX_FAILURES else None
         count.store(0 if lock else failures, lock)
-        audit(conn, who, "sign_in.failed" if known else "sign_in.refused", target, failures=failures)
+        uow.audit(who, "sign_in.failed" if known else "sign_in.refused", target, failures=failures)
         if lock:
             raise _locked_out(lock)
         raise SIGN_IN_REFUSED
@@ -228,27 +219,26 @@ def sign_in_member(ctx: Context, card_id: str, pin: str, remote: str | None) -> 
     locks the PIN, as the card itself does, until it is reset (a staff reset with a letter,
     `reset_portal_pin`). A card id that signs in nobody (no such card, or no PIN) is answered
     alike along the whole sequence (D-94)."""
-    with _keeping_refusals(ctx) as conn:
-        card = conn.execute(select(myna_cards).where(myna_cards.c.card_id == card_id)
-                            .with_for_update()).first()
+    with _keeping_refusals(ctx) as uow:
+        card = uow.card_registry.pin(card_id, for_update=True)
         known = card is not None and card.pin_hash is not None
         # A member may type the 個人番号 printed on the card for its id: never audited in clear (D-80).
         typed = masked_if_my_number(card_id)[:32] or "-"
         if known:
-            who, target, count = Actor(Role.MEMBER, typed, remote), card_id, _card_count(conn, card)
+            who, target, count = Actor(Role.MEMBER, typed, remote), card_id, _card_count(uow, card)
         else:
-            who, target, count = Actor(Role.ANONYMOUS, typed, remote), None, _miss_count(ctx, conn, "card", card_id)
+            who, target, count = Actor(Role.ANONYMOUS, typed, remote), None, _miss_count(ctx, uow, "card", card_id)
         if count.failures >= PIN_MAX_FAILURES:
-            audit(conn, who, "portal.sign_in.locked" if known else "portal.sign_in.refused", target, locked=True)
+            uow.audit(who, "portal.sign_in.locked" if known else "portal.sign_in.refused", target, locked=True)
             raise _pin_locked()
         if known and _verified(card.pin_hash, pin):
             count.store(0, None)
-            return _open_session(conn, who, MEMBER_SESSION, "")
+            return _open_session(uow, who, MEMBER_SESSION, "")
         if not known:
             _verified(_dummy_hash(), pin)
         failures = count.failures + 1
         count.store(failures, None)
-        audit(conn, who, "portal.sign_in.failed" if known else "portal.sign_in.refused", target, failures=failures)
+        uow.audit(who, "portal.sign_in.failed" if known else "portal.sign_in.refused", target, failures=failures)
         raise _pin_locked() if failures >= PIN_MAX_FAILURES else _wrong_pin(PIN_MAX_FAILURES - failures)
 
 
@@ -267,12 +257,10 @@ def set_card_pin(ctx: Context, actor: Actor, card_id: str, pin: str) -> None:
     """Sets or resets a card's PIN (the national side's 暗証番号再設定), which also unlocks it."""
     authorize(actor, Permission.NATIONAL_WRITE)
     digest = hash_pin(pin)
-    with ctx.writing() as conn:
-        done = conn.execute(update(myna_cards).where(myna_cards.c.card_id == card_id)
-                            .values(pin_hash=digest, pin_failures=0)).rowcount
-        if not done:
+    with ctx.writing() as uow:
+        if not uow.card_registry.set_pin(card_id, digest):
             raise DomainError("card_not_found", "該当するマイナンバーカードが見つかりません", status=404)
-        audit(conn, actor, "myna.pin_reset", card_id)
+        uow.audit(actor, "myna.pin_reset", card_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,21 +271,18 @@ class PortalPin:
     locked: bool
 
 
-def _pin_card(conn: Connection, member_row):
+def _pin_card(uow: UnitOfWork, record: MemberRecord) -> PinCard | None:
     """The member's card with a PIN whose certificate runs longest (their current card), or None."""
-    if member_row.my_number_hash is None:
-        return None
-    return conn.execute(select(myna_cards).where(myna_cards.c.my_number_hash == member_row.my_number_hash,
-                                                 myna_cards.c.pin_hash.is_not(None))
-                        .order_by(myna_cards.c.certificate_expires_on.desc(), myna_cards.c.card_id.desc())).first()
+    return uow.card_registry.portal_card(record.my_number.digest) if record.my_number else None
 
 
 def portal_pin(ctx: Context, actor: Actor, member_id: str) -> PortalPin | None:
     """Whether the member signs in to the portal with a PIN, and whether it is locked (the staff
     member page offers the reset then)."""
     authorize(actor, Permission.MEMBERS_READ)
-    with ctx.reading() as conn:
-        card = _pin_card(conn, find_member(conn, member_id))
+    with ctx.reading() as uow:
+        family, member = find_family(uow, member_id)
+        card = _pin_card(uow, family.members[member])
     return PortalPin(card.card_id, card.pin_failures >= PIN_MAX_FAILURES) if card else None
 
 
@@ -321,42 +306,32 @@ def reset_portal_pin(ctx: Context, actor: Actor, member_id: str) -> bytes:
     made once. Audited as `portal.pin_reset` with the card id."""
     authorize(actor, Permission.MEMBERS_WRITE)
     on = ctx.today()
-    with ctx.reading() as conn:
-        row = find_member(conn, member_id)
-        card = _pin_card(conn, row)
+    with ctx.reading() as uow:
+        family, member = find_family(uow, member_id)
+        card = _pin_card(uow, family.members[member])
         if card is None:
             raise DomainError("portal_pin_not_set", "この方のマイナンバーカードには加入者ポータルの暗証番号が"
                               "設定されていないため、再設定できません", status=409)
-        holder = documents.holder(ctx, documents.situation(conn, row, on).state)
+    holder = documents.holder(ctx, family.history.state(member, on))
     pin = _new_pin()
     digest = hash_pin(pin)
     from ..adapters.pdf import PinResetLetterPrint
 
     letter = ctx.renderer.pin_reset_letter(PinResetLetterPrint(holder=holder, card_hint=card.card_id[-4:],
                                                                pin=pin, issued_on=on))
-    with ctx.writing() as conn:  # the letter is made first: a failure leaves the old PIN in place
-        done = conn.execute(update(myna_cards).where(myna_cards.c.card_id == card.card_id,
-                                                     myna_cards.c.pin_hash.is_not(None))
-                            .values(pin_hash=digest, pin_failures=0)).rowcount
-        if not done:
+    with ctx.writing() as uow:  # the letter is made first: a failure leaves the old PIN in place
+        if not uow.card_registry.set_pin(card.card_id, digest, only_if_set=True):
             raise DomainError("portal_pin_not_set", "この方のマイナンバーカードの暗証番号は取り消されています", status=409)
-        conn.execute(delete(web_sessions).where(web_sessions.c.role == Role.MEMBER.value,
-                                                web_sessions.c.subject == card.card_id))
-        audit(conn, actor, "portal.pin_reset", card.card_id, member=str(row.id))
+        uow.web_sessions.end_all(Role.MEMBER.value, card.card_id)
+        uow.audit(actor, "portal.pin_reset", card.card_id, member=str(member))
     return letter
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _open_session(conn, who: Actor, lifetime: timedelta, display_name: str) -> WebSession:
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < _now()))
-    conn.execute(insert(web_sessions).values(
-        token_hash=_token_hash(token), role=who.role.value, subject=who.subject, csrf_token=csrf,
-        created_at=_now(), expires_at=_now() + lifetime))
-    audit(conn, who, "sign_in", who.subject)
+def _open_session(uow: UnitOfWork, who: Actor, lifetime: timedelta, display_name: str) -> WebSession:
+    token, csrf, now = secrets.token_urlsafe(32), secrets.token_urlsafe(32), _now()
+    uow.web_sessions.drop_expired(now)
+    uow.web_sessions.add(token_digest(token), who.role.value, who.subject, csrf, now, now + lifetime)
+    uow.audit(who, "sign_in", who.subject)
     return WebSession(token, who, csrf, display_name)
 
 
@@ -364,15 +339,13 @@ def session(ctx: Context, token: str | None, remote: str | None) -> WebSession |
     """The live session behind a cookie, or None (unknown, expired, or the user disabled)."""
     if not token:
         return None
-    with ctx.reading() as conn:
-        row = conn.execute(select(web_sessions).where(
-            web_sessions.c.token_hash == _token_hash(token))).first()
+    with ctx.reading() as uow:
+        row = uow.web_sessions.get(token_digest(token))
         if row is None or as_utc(row.expires_at) <= _now():
             return None
         name = ""
         if row.role != Role.MEMBER.value:
-            user = conn.execute(select(users.c.display_name, users.c.disabled_at)
-                                .where(users.c.username == row.subject)).first()
+            user = uow.staff_users.get(row.subject)
             if user is None or user.disabled_at is not None:
                 return None
             name = user.display_name
@@ -381,9 +354,8 @@ def session(ctx: Context, token: str | None, remote: str | None) -> WebSession |
 
 def sign_out(ctx: Context, token: str, remote: str | None = None) -> None:
     """Ends the session; audited with the caller's address like the sign-in."""
-    with ctx.writing() as conn:
-        row = conn.execute(select(web_sessions).where(
-            web_sessions.c.token_hash == _token_hash(token))).first()
+    with ctx.writing() as uow:
+        row = uow.web_sessions.get(token_digest(token))
         if row is not None:
-            conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == row.token_hash))
-            audit(conn, Actor(Role(row.role), row.subject, remote), "sign_out", row.subject)
+            uow.web_sessions.remove(row.token_hash)
+            uow.audit(Actor(Role(row.role), row.subject, remote), "sign_out", row.subject)

@@ -4,7 +4,8 @@ body is read, so that a caller who may not use a route learns nothing of its fie
 no more than its headers.
 
 The same order everywhere (HTTP API, the verification fast path): the failed-credential limit
-of the client address, the credential, the facility rate limit, the permission. Refusals (401,
+of the client address, the credential, the facility rate limit, the permission. The limits are
+the entry point's (`RateLimits`, one per server process), handed in with each request. Refusals (401,
 403, and 429 for failed credentials or sign-ins) are written to the audit log, as the マイナンバー guideline's access records include failed
 attempts; a flood is summarised rather than written row by row (`DenialTrace`)."""
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from ..adapters.rate_limit import TokenBuckets
+from ..adapters.rate_limit import RateLimits, TokenBuckets
 from ..domain.errors import DomainError
 from ..domain.numbers import masked_if_my_number
 from . import society
@@ -102,16 +103,17 @@ def record_refusal(ctx: Context, who: Actor | None, remote: str | None, refusal:
         return
     target = "/".join(masked_if_my_number(part) for part in where.split("/"))[:TARGET_WIDTH]
     detail = {"status": refusal.status, **({"suppressed": suppressed} if suppressed else {})}
-    with ctx.writing() as conn:
+    with ctx.connection(write=True) as conn:
         audit(conn, who, action, target, **detail)
 
 
-def admit(ctx: Context, bearer: str | None, remote: str | None, permission: Permission | None) -> Actor:
+def admit(ctx: Context, limits: RateLimits, bearer: str | None, remote: str | None,
+          permission: Permission | None) -> Actor:
     """The actor behind a bearer token who may use a route needing `permission` (None: any
     authenticated caller), or a `Refusal` / `Forbidden` (which the entry point traces with
     `record_refusal`, as it does a refusal by a use case)."""
     address = remote or "-"
-    failures = ctx.credential_failures
+    failures = limits.credential_failures
     # Past the limit only a token known without a look-up is served: a guesser costs no database
     # read, while a clinic behind the same address whose token was just used carries on.
     held_back = bool(bearer) and failures.exhausted(address)
@@ -122,13 +124,21 @@ def admit(ctx: Context, bearer: str | None, remote: str | None, permission: Perm
         if bearer:
             failures.allow(address)  # counts the failure
         raise unauthorized()
-    if who.role is Role.FACILITY and not ctx.facility_limit.allow(who.subject):
-        raise rate_limited(ctx.facility_limit.wait(who.subject))
+    if who.role is Role.FACILITY and not limits.facility.allow(who.subject):
+        raise rate_limited(limits.facility.wait(who.subject))
     if permission is not None and not allowed(who, permission):
         refused = Forbidden()
         refused.actor = who  # who was refused, for the trace
         raise refused
     return who
+
+
+def charge(limits: RateLimits, who: Actor, queries: int) -> None:
+    """DOMAIN.md §10: a request of several queries (一括照会) counts as many against the
+    facility's rate limit; admission took one, the rest is owed (the facility waits until it is
+    repaid)."""
+    if who.role is Role.FACILITY:
+        limits.facility.take(who.subject, queries - 1)
 
 
 def bearer_token(authorization: str | None) -> str | None:

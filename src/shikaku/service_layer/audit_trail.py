@@ -6,15 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlalchemy import select
-
 from ..adapters.audit_anchor import AnchorFile, AnchorFileError, anchor_path, database_name
 from ..adapters.db import audit_chain
-from ..adapters.db import repository as repo
-from ..adapters.db.schema import audit_log
 from ..domain.audit_chain import Anchor, Break, Head, anchor_of
 from .auth import Actor, Permission, authorize
-from .context import Context, audit
+from .context import Context
 
 # Refused attempts (the マイナンバー guideline's access records include them): requests refused
 # by admission or a use case, and refused sign-ins.
@@ -28,24 +24,16 @@ def read(ctx: Context, actor: Actor, *, target: str | None = None, action: str |
     """Newest first; `target` and `action` filter on equality, `refusals` keeps the refused
     attempts only."""
     authorize(actor, Permission.AUDIT_READ)
-    query = select(audit_log)
-    if target:
-        query = query.where(audit_log.c.target == target)
-    if action:
-        query = query.where(audit_log.c.action == action)
-    if refusals:
-        query = query.where(audit_log.c.action.in_(REFUSALS))
-    with ctx.reading() as conn:
-        total = repo.count(conn, query)
-        rows = conn.execute(query.order_by(audit_log.c.id.desc()).limit(limit).offset(offset))
-        return [dict(row._mapping) for row in rows], total
+    with ctx.reading() as uow:
+        return uow.audit_log.page(target=target, action=action, among=REFUSALS if refusals else None,
+                                  limit=limit, offset=offset)
 
 
 def actions(ctx: Context, actor: Actor) -> list[str]:
     """The actions the log holds, for a filter."""
     authorize(actor, Permission.AUDIT_READ)
-    with ctx.reading() as conn:
-        return list(conn.execute(select(audit_log.c.action).distinct().order_by(audit_log.c.action)).scalars())
+    with ctx.reading() as uow:
+        return uow.audit_log.actions()
 
 
 def verify(ctx: Context, actor: Actor, progress: Callable[[int, int], None] | None = None,
@@ -86,16 +74,16 @@ def verify_anchored(ctx: Context, actor: Actor, progress: Callable[[int, int], N
         return Verified(Break(None, "anchor", f"控えファイル {path} を読めません（{exc}）"), None, path, None, None)
     checked = given + ([recorded] if recorded and not restored else [])
     broken = audit_chain.verify(ctx.engine, ctx.vault, progress, anchors=checked)
-    with ctx.reading() as conn:
-        head = audit_chain.read_head(conn)
-        kept = recorded is None or recorded.held_by(audit_chain.read_link(conn, recorded.seq))
+    with ctx.reading() as uow:
+        head = uow.audit_log.head()
+        kept = recorded is None or recorded.held_by(uow.audit_log.link(recorded.seq))
     if broken is not None or file is None or head is None or head.seq == 0:
         return Verified(broken, head, path, recorded, recorded)
     if restored and not kept:
-        with ctx.writing() as conn:
-            audit(conn, actor, "audit.anchor.reset", None, previous=str(recorded), restored=str(anchor_of(head)))
-        with ctx.reading() as conn:
-            head = audit_chain.read_head(conn)
+        with ctx.writing() as uow:
+            uow.audit(actor, "audit.anchor.reset", None, previous=str(recorded), restored=str(anchor_of(head)))
+        with ctx.reading() as uow:
+            head = uow.audit_log.head()
         file.reset(database, anchor_of(head))
         return Verified(None, head, path, recorded, anchor_of(head), reset_from=recorded)
     anchored, _ = file.advance(database, anchor_of(head))
@@ -105,5 +93,5 @@ def verify_anchored(ctx: Context, actor: Actor, progress: Callable[[int, int], N
 def head(ctx: Context, actor: Actor) -> Head | None:
     """The chain's last link (seq, row hash): worth keeping outside the database (D-36)."""
     authorize(actor, Permission.AUDIT_READ)
-    with ctx.reading() as conn:
-        return audit_chain.read_head(conn)
+    with ctx.reading() as uow:
+        return uow.audit_log.head()

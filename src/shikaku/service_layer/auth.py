@@ -1,7 +1,9 @@
 """Who may do what: roles and permissions, enforced in the service layer so that every entry
-point (API, web pages, CLI) gets the same answer."""
+point (API, web pages, CLI) gets the same answer; and the digest under which a bearer token or a
+session cookie is stored."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -88,3 +90,9 @@ def authorize(actor: Actor, permission: Permission) -> None:
     """Raises `Forbidden` unless the actor's role holds the permission."""
     if not allowed(actor, permission):
         raise Forbidden()
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a secret a caller presents, an アクセストークン or a web session's
+    cookie (SHA-256, hex): the secret itself is never stored."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -5,15 +5,15 @@ from pathlib import Path
 
 from ..adapters.db import backup as store
 from .auth import Actor, Permission, authorize
-from .context import Context, audit
+from .context import Context
 
 
 def backup(ctx: Context, actor: Actor, path: Path) -> None:
     """Audits the backup first, so that the copy holds its own record."""
     authorize(actor, Permission.MAINTENANCE)
     store.ensure_absent(path)
-    with ctx.writing() as conn:
-        audit(conn, actor, "db.backup", path.name)
+    with ctx.writing() as uow:
+        uow.audit(actor, "db.backup", path.name)
     store.backup(ctx.engine.url.render_as_string(hide_password=False), path)
 
 

@@ -6,26 +6,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from weakref import WeakKeyDictionary, ref
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import Connection, Engine
 
 from ..adapters.access_log import AccessLogWriter
 from ..adapters.db import audit_chain
 from ..adapters.db.published import PublishedView
-from ..adapters.rate_limit import TokenBuckets
+from ..adapters.db.unit_of_work import sql_unit_of_work, transaction
 from ..adapters.signing import CardSigner
 from ..adapters.vault import Keyring
-from ..domain.calendar import DEFAULT_CALENDAR, BusinessCalendar
-from ..domain.policy import DEFAULT_POLICY, Policy
+from ..domain.calendar import BusinessCalendar
+from ..domain.policy import Policy
 from .auth import Actor
 
 if TYPE_CHECKING:
     from ..adapters.pdf import DocumentRenderer
     from .admission import DenialTrace
     from .guessing import GuessWatch
+    from .unit_of_work import UnitOfWork
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 
@@ -55,41 +54,53 @@ def _denial_trace() -> DenialTrace:
 class Context:
     """The society's services share one of these per process."""
 
-    engine: Engine
+    engine: Any  # the registry's database (adapters.db.engine.make_engine)
     vault: Keyring
-    calendar: BusinessCalendar = DEFAULT_CALENDAR
-    policy: Policy = DEFAULT_POLICY
+    calendar: BusinessCalendar  # built once from configuration (entrypoints.bootstrap)
+    policy: Policy  # likewise: the dated policy with the society's overrides (D-105)
     today: Any = field(default=today_in_japan)
     signer: CardSigner | None = None  # signs the QR codes of printed cards
     insurer: dict | None = None  # cached by service_layer.society.insurer_record
-    facility_limit: TokenBuckets = field(default_factory=TokenBuckets.from_env)  # per facility
-    sign_in_limit: TokenBuckets = field(default_factory=TokenBuckets.for_sign_in)  # per client address
-    credential_failures: TokenBuckets = field(default_factory=TokenBuckets.for_credential_failures)
     denial_trace: DenialTrace = field(default_factory=_denial_trace)  # refusals in the audit log
-    access_log: AccessLogWriter = field(init=False)
-    published: PublishedView = field(init=False)
-    guess_watch: GuessWatch = field(init=False)  # birth-date guessing (DOMAIN.md §10)
+    unit_of_work: Callable[[Context, bool], Any] = sql_unit_of_work  # tests/service: in memory
 
     def __post_init__(self):
+        if self.engine is not None:
+            _contexts[self.engine] = ref(self)  # `audit` finds the chain's keys from the connection
+
+    @cached_property
+    def access_log(self) -> AccessLogWriter:
+        return AccessLogWriter(self.engine)
+
+    @cached_property
+    def published(self) -> PublishedView:
+        return PublishedView(self.engine)
+
+    @cached_property
+    def guess_watch(self) -> GuessWatch:
+        """Birth-date guessing (DOMAIN.md §10)."""
         from .guessing import GuessWatch
 
-        self.access_log = AccessLogWriter(self.engine)
-        self.published = PublishedView(self.engine)
-        self.guess_watch = GuessWatch.for_context(self)
-        _contexts[self.engine] = ref(self)  # `audit` finds the chain's keys from the connection
+        return GuessWatch.for_context(self)
 
     @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+    def writing(self) -> Iterator[UnitOfWork]:
+        """One unit of work: everything a use case stores, with its audit row, or nothing."""
+        with self.unit_of_work(self, True) as uow:
+            yield uow
+
+    @contextmanager
+    def reading(self) -> Iterator[UnitOfWork]:
+        """A unit of work that only reads (one consistent snapshot of the registry)."""
+        with self.unit_of_work(self, False) as uow:
+            yield uow
+
+    @contextmanager
+    def connection(self, write: bool = False) -> Iterator[Any]:
+        """A database connection in one transaction, for the adapters' own work (bulk loads,
+        back-ups) and for tests; use cases take a unit of work."""
+        with transaction(self.engine, write) as conn:
             yield conn
-
-    @contextmanager
-    def writing(self) -> Iterator[Connection]:
-        """One transaction: everything a use case stores, with its audit row, or nothing."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(write=True)
-            with conn.begin():
-                yield conn
 
     @cached_property
     def renderer(self) -> DocumentRenderer:
@@ -102,10 +113,10 @@ class Context:
         return self.calendar.second_business_day_after(registered_on)
 
 
-_contexts: WeakKeyDictionary[Engine, ref[Context]] = WeakKeyDictionary()
+_contexts: WeakKeyDictionary[Any, ref[Context]] = WeakKeyDictionary()
 
 
-def audit(conn: Connection, actor: Actor, action: str, target: str | None = None,
+def audit(conn: Any, actor: Actor, action: str, target: str | None = None,
           **detail: Any) -> None:
     """Appends one row to the hash-chained audit log (who, what, when, from where) in the
     caller's transaction. `detail` must never carry a clear 個人番号."""

@@ -14,18 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..adapters.attempt_ledger import AttemptLedger
-from ..adapters.db import guessing_flags as flags
 from ..adapters.db import repository as repo
 from ..domain.errors import DomainError
 from ..domain.guessing import is_guessing, window_seconds
-from ..domain.numbers import normalize_digits
 from .auth import Actor, Permission, Role, authorize
-from .context import Context, as_utc, audit
+from .context import Context, as_utc
 
 REFRESH_SECONDS = 5.0  # how soon a flag raised or released elsewhere takes effect here
 FLAGGED, RELEASED = "verification.guessing_flagged", "verification.guessing_released"
 
-Key = tuple[str, str, str]  # facility code, 記号, 番号 (digits as normalised)
+Key = tuple[str, str, str]  # facility code, 記号, 番号 (as the registry keeps them)
 
 
 @dataclass
@@ -42,16 +40,13 @@ class GuessWatch:
         return cls(AttemptLedger(window_seconds(ctx.policy)))
 
 
-def key_of(facility_code: str, symbol: str, number: str) -> Key:
-    return facility_code, normalize_digits(symbol), normalize_digits(number)
-
-
 def admits(ctx: Context, actor: Actor, symbol: str, number: str, birth_date) -> bool:
-    """Records a facility's attempt of `birth_date` for 記号・番号; False when its queries for
-    that 記号・番号 are to be answered as not found (raising the flag the first time)."""
+    """Records a facility's attempt of `birth_date` for 記号・番号 (normalised:
+    `domain.verification.card_numbers`); False when its queries for that 記号・番号 are to be
+    answered as not found (raising the flag the first time)."""
     if actor.role is not Role.FACILITY:
         return True
-    watch, key = ctx.guess_watch, key_of(actor.subject, symbol, number)
+    watch, key = ctx.guess_watch, (actor.subject, symbol, number)
     now = watch.ledger.clock()
     if now - watch.refreshed_at >= REFRESH_SECONDS:
         _refresh(ctx, watch, now)
@@ -66,9 +61,10 @@ def admits(ctx: Context, actor: Actor, symbol: str, number: str, birth_date) -> 
 
 def _raise_flag(ctx: Context, actor: Actor, key: Key, birth_dates: int, now: float) -> int:
     facility, symbol, number = key
-    with ctx.writing() as conn:
-        flag_id = flags.add(conn, facility, symbol, number, birth_dates, datetime.fromtimestamp(now, timezone.utc))
-        audit(conn, actor, FLAGGED, f"{symbol}-{number}", flag_id=flag_id, birth_dates=birth_dates)
+    with ctx.writing() as uow:
+        flag_id = uow.guessing_flags.add(facility, symbol, number, birth_dates,
+                                         datetime.fromtimestamp(now, timezone.utc))
+        uow.audit(actor, FLAGGED, f"{symbol}-{number}", flag_id=flag_id, birth_dates=birth_dates)
     return flag_id
 
 
@@ -76,8 +72,8 @@ def _refresh(ctx: Context, watch: GuessWatch, now: float) -> None:
     """Reads the flags of the window: live ones block here too; released ones are lifted and
     their attempts forgotten, once."""
     since = datetime.fromtimestamp(now - window_seconds(ctx.policy), timezone.utc)
-    with ctx.reading() as conn:
-        recent = flags.since(conn, since)
+    with ctx.reading() as uow:
+        recent = uow.guessing_flags.since(since)
     live: dict[Key, int] = {}
     for flag in recent:
         key = (flag.facility_code, flag.symbol, flag.number)
@@ -93,8 +89,8 @@ def list_flags(ctx: Context, actor: Actor, limit: int = 50, offset: int = 0) -> 
     """The flags, newest first, for the staff (dashboard, API)."""
     authorize(actor, Permission.MEMBERS_READ)
     cutoff = datetime.fromtimestamp(time.time() - window_seconds(ctx.policy), timezone.utc)
-    with ctx.reading() as conn:
-        items, total = flags.page(conn, limit, offset)
+    with ctx.reading() as uow:
+        items, total = uow.guessing_flags.page(limit, offset)
     for item in items:
         item["flagged_at"], item["released_at"] = as_utc(item["flagged_at"]), as_utc(item["released_at"])
         item["live"] = item["released_at"] is None and item["flagged_at"] > cutoff
@@ -106,13 +102,13 @@ def release(ctx: Context, actor: Actor, flag_id: str) -> dict:
     in every process within `REFRESH_SECONDS`."""
     authorize(actor, Permission.OVERRIDE)
     row_id = repo.parse_id(flag_id)
-    with ctx.writing() as conn:
-        released = flags.release(conn, row_id, actor.subject, datetime.now(timezone.utc))
+    with ctx.writing() as uow:
+        released = uow.guessing_flags.release(row_id, actor.subject, datetime.now(timezone.utc))
         if released is None:
-            if flags.get(conn, row_id) is None:
+            if uow.guessing_flags.get(row_id) is None:
                 raise DomainError("flag_not_found", "該当する警告が見つかりません", status=404)
             raise DomainError("flag_already_released", "この警告は解除済みです", status=409)
-        audit(conn, actor, RELEASED, f"{released.symbol}-{released.number}", flag_id=released.id,
-              facility=released.facility_code)
+        uow.audit(actor, RELEASED, f"{released.symbol}-{released.number}", flag_id=released.id,
+                  facility=released.facility_code)
     ctx.guess_watch.refreshed_at = float("-inf")  # this process applies it at the next query
     return {"id": released.id, "released_at": as_utc(released.released_at)}

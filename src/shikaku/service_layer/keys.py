@@ -18,18 +18,15 @@ is left is found by a query, and the `.new` file is reused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
-from sqlalchemy import Connection, exists, func, select, update
-from sqlalchemy.exc import OperationalError
-
-from ..adapters.db import audit_chain
-from ..adapters.db.schema import members, myna_cards, society
+from ..adapters.db.key_rotation import TRANSIENT_ERRORS, SealedRow
 from ..adapters.vault import Keyring, Vault
 from ..domain.audit_chain import KEY_CHANGE
 from ..domain.errors import DomainError
 from .auth import Actor, Permission, authorize
-from .context import Context, audit
+from .context import Context
+from .unit_of_work import UnitOfWork
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -54,28 +51,26 @@ def rotate(ctx: Context, actor: Actor, batch_size: int = 500, progress: Progress
                           "鍵ファイル (SHIKAKU_KEY_FILE) を使ってください", status=409)
     current, resumed = keys.current, keys.files.next_path.exists()
     target = keys.files.create_next()
-    with ctx.reading() as conn:
-        check = conn.execute(select(society.c.key_check)).scalar_one()
+    with ctx.reading() as uow:
+        check = uow.society.get().key_check
     if check == target.key_check():  # killed after the switch, before the key file moved
         keys.files.promote_next(current)
         return Rotation(target.key_id, current.key_id, 0, 0, 0, True)
     if check != current.key_check():
         raise DomainError("wrong_key", "暗号鍵がこのデータベースのものではありません", status=409)
-    with ctx.writing() as conn:
-        audit(conn, actor, "keys.rotate.start", None, key=target.key_id, previous=current.key_id, resumed=resumed)
+    with ctx.writing() as uow:
+        uow.audit(actor, "keys.rotate.start", None, key=target.key_id, previous=current.key_id, resumed=resumed)
     done = _rekey(ctx, keys, target, batch_size, progress)
 
-    def switch(conn: Connection) -> Rotation:
-        if conn.dialect.name == "postgresql":  # writers wait for the switch; readers do not
-            conn.exec_driver_sql("LOCK TABLE members, myna_cards IN SHARE ROW EXCLUSIVE MODE")
-        last = _rekey_rows(conn, keys, target, conn.execute(_pending_query(target)).all())
-        unmatched = conn.execute(select(func.count()).select_from(myna_cards).where(~exists().where(
-            members.c.my_number_hash == myna_cards.c.my_number_hash))).scalar_one()
+    def switch(uow: UnitOfWork) -> Rotation:
+        uow.key_rotation.hold_writers()
+        last = _rekey_rows(uow, keys, target, uow.key_rotation.pending(target.marker))
+        unmatched = uow.key_rotation.unmatched_cards()
         result = Rotation(target.key_id, current.key_id, done[0] + last[0], done[1] + last[1], unmatched, resumed)
-        conn.execute(update(society).values(key_check=target.key_check()))
-        audit(conn, actor, KEY_CHANGE, None, key=target.key_id, previous=current.key_id, members=result.members,
-              cards=result.cards, unmatched_cards=unmatched, resumed=resumed)
-        audit_chain.change_key(conn, target.key_id)
+        uow.society.set_key_check(target.key_check())
+        uow.audit(actor, KEY_CHANGE, None, key=target.key_id, previous=current.key_id, members=result.members,
+                  cards=result.cards, unmatched_cards=unmatched, resumed=resumed)
+        uow.key_rotation.change_audit_key(target.key_id)
         return result
 
     result = _retrying(ctx, switch)
@@ -84,36 +79,27 @@ def rotate(ctx: Context, actor: Actor, batch_size: int = 500, progress: Progress
 
 
 def _retrying(ctx: Context, work: Callable[..., T], *args) -> T:
-    """`work(conn, *args)` in a write transaction, tried again after a deadlock or a lock timeout."""
+    """`work(uow, *args)` in a writing unit of work, tried again after a deadlock or a lock timeout."""
     for attempt in range(RETRIES):
         try:
-            with ctx.writing() as conn:
-                return work(conn, *args)
-        except OperationalError:
+            with ctx.writing() as uow:
+                return work(uow, *args)
+        except TRANSIENT_ERRORS:
             if attempt == RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def _pending_query(target: Vault):
-    """Members whose 個人番号 is sealed under another key than `target`, in id order."""
-    head = func.substr(members.c.my_number_cipher, 1, len(target.marker))
-    return (select(members.c.id, members.c.my_number_cipher, members.c.my_number_hash)
-            .where(members.c.my_number_cipher.is_not(None), head != target.marker).order_by(members.c.id))
-
-
 def _rekey(ctx: Context, keys: Keyring, target: Vault, batch_size: int,
            progress: Progress | None) -> tuple[int, int]:
     """Passes of batches until a pass finds nothing left; (member rows, card rows) re-keyed."""
-    pending = _pending_query(target)
-    with ctx.reading() as conn:
-        total = conn.execute(select(func.count()).select_from(pending.subquery())).scalar_one()
+    with ctx.reading() as uow:
+        total = uow.key_rotation.count_pending(target.marker)
     done = [0, 0]
     while True:
         after, found = 0, 0
         while True:
-            rows, counts = _retrying(ctx, _rekey_batch, keys, target, pending.where(members.c.id > after)
-                                     .limit(batch_size))
+            rows, counts = _retrying(ctx, _rekey_batch, keys, target, after, batch_size)
             if not rows:
                 break
             after, found = rows[-1].id, found + counts[0]
@@ -124,22 +110,20 @@ def _rekey(ctx: Context, keys: Keyring, target: Vault, batch_size: int,
             return done[0], done[1]
 
 
-def _rekey_batch(conn: Connection, keys: Keyring, target: Vault, query) -> tuple[list, tuple[int, int]]:
-    rows = conn.execute(query).all()
-    return rows, _rekey_rows(conn, keys, target, rows)
+def _rekey_batch(uow: UnitOfWork, keys: Keyring, target: Vault, after: int,
+                 batch_size: int) -> tuple[list[SealedRow], tuple[int, int]]:
+    rows = uow.key_rotation.pending(target.marker, after, batch_size)
+    return rows, _rekey_rows(uow, keys, target, rows)
 
 
-def _rekey_rows(conn: Connection, keys: Keyring, target: Vault, rows) -> tuple[int, int]:
+def _rekey_rows(uow: UnitOfWork, keys: Keyring, target: Vault, rows: Iterable[SealedRow]) -> tuple[int, int]:
     """Re-keys each person among `rows`: all member rows and cards with the same hash at once."""
     re_keyed, cards, seen = 0, 0, set()
     for row in rows:
-        if row.my_number_hash in seen:
+        if row.digest in seen:
             continue
-        seen.add(row.my_number_hash)
-        clear = keys.open(row.my_number_cipher)
-        digest = target.lookup_hash(clear)
-        re_keyed += conn.execute(update(members).where(members.c.my_number_hash == row.my_number_hash)
-                                 .values(my_number_cipher=target.seal(clear), my_number_hash=digest)).rowcount
-        cards += conn.execute(update(myna_cards).where(myna_cards.c.my_number_hash == row.my_number_hash)
-                              .values(my_number_hash=digest)).rowcount
+        seen.add(row.digest)
+        clear = keys.open(row.cipher)
+        members, person_cards = uow.key_rotation.rekey(row.digest, target.seal(clear), target.lookup_hash(clear))
+        re_keyed, cards = re_keyed + members, cards + person_cards
     return re_keyed, cards

@@ -10,42 +10,28 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, TypeVar
 
-from sqlalchemy import Connection, select
-
-from ..adapters.db import repository as repo
-from ..adapters.db.schema import myna_cards
 from ..domain.documents import SPECIFIC_DISEASES, PortalScreenPrint
 from ..domain.errors import DomainError
-from ..domain.myna import Unusable, unusable_reason
+from ..domain.myna import UNUSABLE_TO_MEMBER, unusable_reason
 from ..domain.policy import Policy
 from ..domain.reception import Advice, Presented, advise
 from ..domain.registry import MemberState
+from ..domain.verification import elderly_status, specific_diseases
 from ..domain.wareki import format_wareki
-from . import commands, documents, reception, society, verification
+from . import commands, documents, reception, society
 from .auth import Actor, Permission, authorize
-from .context import JAPAN, Context, audit
-from .members import MemberView, _views
+from .context import JAPAN, Context
+from .members import MemberView, views
+from .unit_of_work import UnitOfWork
 
 HISTORY_PAGE = 50
-
-# Why マイナ保険証 does not work, said to the member (R-MYNA-1…6).
-MYNA_REASONS = {
-    Unusable.NO_MY_NUMBER: "健康保険組合にマイナンバー（個人番号）が届け出られていないため、"
-                           "オンライン資格確認を受けられません",
-    Unusable.NOT_PUBLISHED: "健康保険組合が登録した資格情報がオンライン資格確認に反映されるのは"
-                            "{online_from}からです（登録日の翌々営業日）",
-    Unusable.NO_CARD: "マイナンバーカードの記録がないため、マイナ保険証を使えません",
-    Unusable.NOT_REGISTERED: "マイナンバーカードの健康保険証としての利用登録がされていません",
-    Unusable.CANCELLED: "マイナンバーカードの健康保険証としての利用登録が解除されています",
-    Unusable.CERTIFICATE_EXPIRED: "マイナンバーカードの電子証明書の有効期限が切れ、猶予期間も過ぎています",
-}
 
 
 @dataclass(frozen=True)
 class Own:
     """The signed-in member on a day: their record, its state and the staff view of it."""
 
-    row: object
+    member_id: int
     state: MemberState
     view: MemberView
     myna_reason: str | None  # why マイナ保険証 does not work today; None when it does
@@ -69,59 +55,57 @@ NOT_FOUND = DomainError("member_not_found", "このマイナンバーカード�
                         "ご加入の健康保険組合にお問い合わせください。", status=404)
 
 
-def _own(conn: Connection, actor: Actor, on: date, policy: Policy) -> Own:
+def _own(uow: UnitOfWork, actor: Actor, on: date, policy: Policy) -> Own:
     """The member behind the session's card: of the person's records, the one eligible on `on`,
     else the latest."""
-    digest = conn.execute(select(myna_cards.c.my_number_hash)
-                          .where(myna_cards.c.card_id == actor.subject)).scalar()
-    rows = repo.members_with_hash(conn, digest) if digest else []
-    if not rows:
+    digest, found = uow.portal.card_holder(actor.subject)
+    if not found:
         raise NOT_FOUND
-    families = repo.load_families(conn, (row.family_id for row in rows))
-    states = {row.id: families[row.family_id].state(row.id, on) for row in rows}
-    row = next((r for r in rows if states[r.id].eligible), None) or \
-        max(rows, key=lambda r: (states[r.id].qualified_on, r.id))
-    state, cards = states[row.id], repo.cards_by_hash(conn, [digest])[digest]
+    families = uow.families.of_families(family_id for _, family_id in found)
+    states = {member: families[family].history.state(member, on) for member, family in found}
+    member, family = next((f for f in found if states[f[0]].eligible), None) or \
+        max(found, key=lambda f: (states[f[0]].qualified_on, f[0]))
+    state, cards = states[member], uow.myna_cards.by_hash([digest])[digest]
     why = unusable_reason(state.online_from, cards, on, policy)
-    reason = MYNA_REASONS[why].format(online_from=format_wareki(state.online_from)
-                                      if state.online_from else "") if why else None
-    return Own(row, state, _views(conn, [row], on)[0], reason)
+    reason = UNUSABLE_TO_MEMBER[why].format(online_from=format_wareki(state.online_from)
+                                            if state.online_from else "") if why else None
+    return Own(member, state, views(uow, [(member, family)], on, policy)[0], reason)
 
 
 T = TypeVar("T")
 
 
-def _audited(ctx: Context, actor: Actor, action: str, read: Callable[[Connection, Own], T]) -> T:
-    """One portal read of the member's own data, with its audit row, in one transaction."""
+def _audited(ctx: Context, actor: Actor, action: str, read: Callable[[UnitOfWork, Own], T]) -> T:
+    """One portal read of the member's own data, with its audit row, in one unit of work."""
     authorize(actor, Permission.PORTAL)
-    with ctx.writing() as conn:
-        own = _own(conn, actor, ctx.today(), ctx.policy)
-        result = read(conn, own)
-        audit(conn, actor, action, own.view.id)
+    with ctx.writing() as uow:
+        own = _own(uow, actor, ctx.today(), ctx.policy)
+        result = read(uow, own)
+        uow.audit(actor, action, own.view.id)
         return result
 
 
 def screen(ctx: Context, actor: Actor) -> Screen:
     """資格情報画面: the registered data, the documents held and their validity today."""
-    return _audited(ctx, actor, "portal.screen", lambda conn, own: _screen(ctx, conn, own))
+    return _audited(ctx, actor, "portal.screen", lambda uow, own: _screen(ctx, uow, own))
 
 
-def _screen(ctx: Context, conn: Connection, own: Own) -> Screen:
+def _screen(ctx: Context, uow: UnitOfWork, own: Own) -> Screen:
     on, eligible, insurer = own.view.as_of, own.view.eligible, society.insurer_record(ctx)
     return Screen(
         member=own.view, insurer_number=insurer["insurer_number"], insurer_name=insurer["name"],
-        elderly=verification.elderly_status(own.state, on) if eligible else None,
+        elderly=elderly_status(own.state, on) if eligible else None,
         specific_diseases=[{**d, "name": SPECIFIC_DISEASES[d["code"]]}
-                           for d in verification.specific_diseases(own.state)] if eligible else [],
-        certificates=documents.certificates_of(conn, own.row.id, on, eligible),
-        documents=[d for d in documents.documents_of(conn, own.row.id, on, eligible) if d["serial"]],
+                           for d in specific_diseases(own.state)] if eligible else [],
+        certificates=documents.certificates_of(uow, own.member_id, on, eligible),
+        documents=[d for d in documents.documents_of(uow, own.member_id, on, eligible) if d["serial"]],
         myna_reason=own.myna_reason)
 
 
 def screen_pdf(ctx: Context, actor: Actor) -> bytes:
     """資格情報画面 as an A4 PDF with 出力日時 (Q2: it replaces carrying the notice)."""
-    def printed(conn: Connection, own: Own) -> PortalScreenPrint:
-        view = _screen(ctx, conn, own)
+    def printed(uow: UnitOfWork, own: Own) -> PortalScreenPrint:
+        view = _screen(ctx, uow, own)
         elderly = view.elderly
         return PortalScreenPrint(
             holder=documents.holder(ctx, own.state), as_of=own.view.as_of,
@@ -138,13 +122,13 @@ def history(ctx: Context, actor: Actor, page: int = 1) -> tuple[list[dict], int]
     """照会履歴: who verified the member's eligibility and when (newest first; `at` in UTC)."""
     ctx.access_log.flush()
     offset = (max(page, 1) - 1) * HISTORY_PAGE
-    return _audited(ctx, actor, "portal.history", lambda conn, own: verification.history_page(
-        conn, own.row.id, HISTORY_PAGE, offset))
+    return _audited(ctx, actor, "portal.history", lambda uow, own: uow.access_history.page(
+        own.member_id, HISTORY_PAGE, offset))
 
 
 def what_to_bring(ctx: Context, actor: Actor) -> Advice:
     """What the member should bring to the desk today (§9 for their own situation)."""
-    def advice(_conn: Connection, own: Own) -> Advice:
+    def advice(_uow: UnitOfWork, own: Own) -> Advice:
         v = own.view
         form = commands.ReceptionAssessment(
             service_date=v.as_of, facility=commands.ReceptionFacility(online_verification=True),

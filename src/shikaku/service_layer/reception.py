@@ -3,17 +3,15 @@ verification of the card and of the printed data, the faces of the documents —
 domain table decide. Also reports the society's own truth (`eligible_in_registry`)."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ..adapters.db import repository as repo
-from ..adapters.db.schema import legacy_cards, members
+from ..domain.legacy import legacy_card_on_face
 from ..domain.reception import DeskFacts, Presented, faces_as_read
 from ..domain.reception import assess as decide
-from ..domain.verification import Verdict
+from ..domain.verification import Verdict, card_numbers
 from . import commands, society, verification
 from .auth import Actor, Permission, Role, authorize
 from .context import Context
 from .documents import held_certificates
+from .unit_of_work import UnitOfWork
 
 
 def _card_data_query(ctx: Context, form: commands.ReceptionAssessment) -> commands.CardDataVerification | None:
@@ -70,30 +68,25 @@ def _registry_faces(ctx: Context, form: commands.ReceptionAssessment,
     """(certificate valid on its face, legacy card valid on its face, eligible) from the
     registry, for staff."""
     on = form.service_date
-    member_id = _member_of(ctx, form, *verdicts)
-    if member_id is None:
-        return False, False, False
-    with ctx.reading() as conn:
-        row = repo.member_row(conn, member_id)
-        eligible = repo.load_family(conn, row.family_id).state(row.id, on).eligible
-        certificate_ok = any(h.valid_on(on) for h in held_certificates(conn, row.id))
-        legacy_ok = conn.execute(select(legacy_cards.c.id).where(
-            legacy_cards.c.member_id == row.id, legacy_cards.c.issued_on <= on,
-            legacy_cards.c.valid_until >= on)).first() is not None
+    with ctx.reading() as uow:
+        member_id = _member_of(uow, form, *verdicts)
+        if member_id is None:
+            return False, False, False
+        eligible = uow.families.get(member_id).history.state(member_id, on).eligible
+        certificate_ok = any(h.valid_on(on) for h in held_certificates(uow, member_id))
+        legacy_ok = any(legacy_card_on_face(card.issued_on, card.valid_until, on)
+                        for card in uow.reception.legacy_cards(member_id))
     return certificate_ok, legacy_ok, eligible
 
 
-def _member_of(ctx: Context, form: commands.ReceptionAssessment, *verdicts: Verdict | None) -> int | None:
-    """The patient's record: from a verification that found one, else from the printed data."""
+def _member_of(uow: UnitOfWork, form: commands.ReceptionAssessment, *verdicts: Verdict | None) -> int | None:
+    """The patient's record: from a verification that found one, else from the printed data
+    (normalised as verification does, R-NUM-4)."""
     for verdict in verdicts:
         if verdict is not None and verdict.state is not None:
             return verdict.state.identity.member_id
     if not (form.symbol and form.number and form.birth_date):
         return None
-    where = [members.c.symbol == form.symbol, members.c.number == form.number,
-             members.c.birth_date == form.birth_date]
-    if form.branch:
-        where.append(members.c.branch == form.branch.zfill(2))
-    with ctx.reading() as conn:
-        rows = list(conn.execute(select(members.c.id).where(*where)))
-    return rows[0].id if len(rows) == 1 else None
+    found = uow.reception.members_by_card_data(*card_numbers(form.symbol, form.number, form.branch),
+                                               form.birth_date)
+    return found[0] if len(found) == 1 else None

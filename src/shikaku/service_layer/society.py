@@ -1,22 +1,20 @@
 """The society itself (保険者), facilities (医療機関等) and API tokens."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
 import time
 from datetime import datetime, timezone
-
-from sqlalchemy import Connection, insert, select, update
+from typing import Any, Callable
 
 from ..adapters.db import repository as repo
-from ..adapters.db.schema import api_tokens, facilities, society
 from ..domain.errors import DomainError
 from ..domain.numbers import validate_facility_code, validate_insurer_number
 from ..domain.text import check_text
-from .auth import Actor, Permission, Role, authorize
-from .context import Context, as_utc, audit
+from .auth import Actor, Permission, Role, authorize, token_digest
+from .context import Context, as_utc
+from .unit_of_work import UnitOfWork
 
 ADMIN_TOKEN_ENV = "SHIKAKU_ADMIN_TOKEN"
 
@@ -25,25 +23,24 @@ def initialise(ctx: Context, insurer_number: str, name: str) -> None:
     """Records the society once; a second `init` with the same insurer is a no-op, with a
     different insurer or another vault key it is refused."""
     number = validate_insurer_number(insurer_number)
-    with ctx.writing() as conn:
-        row = conn.execute(select(society)).first()
-        if row is None:
-            conn.execute(insert(society).values(id=1, insurer_number=number, name=name,
-                                                key_check=ctx.vault.key_check()))
+    with ctx.writing() as uow:
+        found = uow.society.get()
+        if found is None:
+            uow.society.add(number, name, ctx.vault.key_check())
             return
     check_key(ctx)
-    if row.insurer_number != number:
+    if found.insurer_number != number:
         raise DomainError("society_mismatch",
-                          f"このデータベースは保険者番号 {row.insurer_number} で初期化済みです", status=409)
+                          f"このデータベースは保険者番号 {found.insurer_number} で初期化済みです", status=409)
 
 
 def check_key(ctx: Context) -> None:
     """Refuses to start with a vault key that did not initialise this database."""
-    with ctx.reading() as conn:
-        row = conn.execute(select(society.c.key_check)).first()
-    if row is None:
+    with ctx.reading() as uow:
+        found = uow.society.get()
+    if found is None:
         raise DomainError("not_initialised", "データベースが初期化されていません (shikaku init)", status=409)
-    if not ctx.vault.accepts(row.key_check):
+    if not ctx.vault.accepts(found.key_check):
         raise DomainError("wrong_key", "暗号鍵がこのデータベースのものではありません", status=409)
 
 
@@ -55,14 +52,10 @@ def insurer(ctx: Context, actor: Actor) -> dict:
 def insurer_record(ctx: Context) -> dict:
     """保険者番号 and 保険者名称, read once per process (they never change after `init`)."""
     if ctx.insurer is None:
-        with ctx.reading() as conn:
-            row = conn.execute(select(society)).one()
-        ctx.insurer = {"insurer_number": row.insurer_number, "name": row.name}
+        with ctx.reading() as uow:
+            found = uow.society.get()
+        ctx.insurer = {"insurer_number": found.insurer_number, "name": found.name}
     return ctx.insurer
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(ctx: Context, actor: Actor, role: Role, subject: str) -> dict:
@@ -70,33 +63,27 @@ def issue_token(ctx: Context, actor: Actor, role: Role, subject: str) -> dict:
     authorize(actor, Permission.TOKENS_WRITE)
     check_text(subject, "対象", "subject")
     token = secrets.token_urlsafe(32)
-    with ctx.writing() as conn:
-        if role is Role.FACILITY and not conn.execute(
-                select(facilities.c.code).where(facilities.c.code == subject)).first():
+    with ctx.writing() as uow:
+        if role is Role.FACILITY and not uow.facilities.exists(subject):
             raise DomainError("unknown_facility",
                               "医療機関のトークンは登録済みの医療機関コードに発行します", "subject")
-        token_id = _store_token(conn, token, role, subject)
-        audit(conn, actor, "token.issue", subject, role=role.value, token_id=token_id)
+        token_id = _store_token(uow, token, role, subject)
+        uow.audit(actor, "token.issue", subject, role=role.value, token_id=token_id)
     return {"id": token_id, "role": role.value, "subject": subject, "token": token}
 
 
-def _store_token(conn, token: str, role: Role, subject: str) -> int:
-    return conn.execute(insert(api_tokens).values(
-        token_hash=_token_hash(token), role=role.value, subject=subject,
-        created_at=datetime.now(timezone.utc)).returning(api_tokens.c.id)).scalar_one()
+def _store_token(uow: UnitOfWork, token: str, role: Role, subject: str) -> int:
+    return uow.api_tokens.add(token_digest(token), role.value, subject, datetime.now(timezone.utc))
 
 
 def list_tokens(ctx: Context, actor: Actor, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
     """The stored tokens, newest first: never a token or its hash (`SHIKAKU_ADMIN_TOKEN` is
     configuration, not stored)."""
     authorize(actor, Permission.TOKENS_READ)
-    query = select(api_tokens.c.id, api_tokens.c.role, api_tokens.c.subject, api_tokens.c.created_at,
-                   api_tokens.c.revoked_at)
-    with ctx.reading() as conn:
-        total = repo.count(conn, query)
-        rows = conn.execute(query.order_by(api_tokens.c.id.desc()).limit(limit).offset(offset))
-        return [{**row._mapping, "created_at": as_utc(row.created_at), "revoked_at": as_utc(row.revoked_at)}
-                for row in rows], total
+    with ctx.reading() as uow:
+        items, total = uow.token_list.page(limit, offset)
+    return [{**item, "created_at": as_utc(item["created_at"]), "revoked_at": as_utc(item["revoked_at"])}
+            for item in items], total
 
 
 def _refuse_configured(token: str) -> None:
@@ -115,23 +102,25 @@ def _is_configured_admin(token: str) -> bool:
 def revoke_token(ctx: Context, actor: Actor, token: str) -> None:
     """Revokes a token given in full (the CLI)."""
     _refuse_configured(token)
-    _revoke_by_admin(ctx, actor, api_tokens.c.token_hash == _token_hash(token))
+    _revoke_by_admin(ctx, actor, lambda tokens: tokens.id_of(token_digest(token)))
 
 
 def revoke_token_id(ctx: Context, actor: Actor, token_id: str) -> None:
     """Revokes a token by its id (the list's), without knowing the token."""
-    _revoke_by_admin(ctx, actor, api_tokens.c.id == repo.parse_id(token_id))
+    _revoke_by_admin(ctx, actor, lambda _tokens: repo.parse_id(token_id))
 
 
-def _revoke_by_admin(ctx: Context, actor: Actor, which) -> None:
+def _revoke_by_admin(ctx: Context, actor: Actor, which: Callable[[Any], int | None]) -> None:
+    """Revokes the token whose id `which` finds in the tokens repository (None: none)."""
     authorize(actor, Permission.TOKENS_WRITE)
-    with ctx.writing() as conn:
-        revoked = _revoke(conn, which)
+    with ctx.writing() as uow:
+        token_id = which(uow.api_tokens)
+        revoked = None if token_id is None else _revoke(uow, token_id)
         if revoked is None:
-            if conn.execute(select(api_tokens.c.id).where(which)).first():
+            if token_id is not None and uow.api_tokens.exists(token_id):
                 raise DomainError("token_already_revoked", "このトークンは失効済みです", status=409)
             raise DomainError("token_not_found", "該当するトークンが見つかりません", status=404)
-        audit(conn, actor, "token.revoke", str(revoked.id), role=revoked.role)
+        uow.audit(actor, "token.revoke", str(revoked.id), role=revoked.role)
     _token_cache.pop(revoked.token_hash, None)
 
 
@@ -141,24 +130,21 @@ def revoke_own_token(ctx: Context, token: str, remote: str | None) -> None:
     configured admin token is refused (409): whoever sends it holds it, so the truth tells them
     nothing new, while a 200 would claim a revocation that never happens."""
     _refuse_configured(token)
-    live = (api_tokens.c.token_hash == _token_hash(token), api_tokens.c.revoked_at.is_(None))
-    with ctx.reading() as conn:  # anyone may call this: a made-up token costs no write lock
-        if conn.execute(select(api_tokens.c.id).where(*live)).first() is None:
+    with ctx.reading() as uow:  # anyone may call this: a made-up token costs no write lock
+        live = uow.api_tokens.live(token_digest(token))
+        if live is None:
             return
-    with ctx.writing() as conn:
-        revoked = _revoke(conn, api_tokens.c.token_hash == _token_hash(token))
+    with ctx.writing() as uow:
+        revoked = _revoke(uow, live.id)
         if revoked is not None:
-            audit(conn, Actor(Role(revoked.role), revoked.subject, remote), "token.revoke.self",
-                  str(revoked.id))
-    _token_cache.pop(_token_hash(token), None)
+            uow.audit(Actor(Role(revoked.role), revoked.subject, remote), "token.revoke.self",
+                      str(revoked.id))
+    _token_cache.pop(token_digest(token), None)
 
 
-def _revoke(conn: Connection, which):
-    """Marks the live token `which` revoked: its row (id, role, subject, token_hash), or None."""
-    return conn.execute(update(api_tokens).where(which, api_tokens.c.revoked_at.is_(None))
-                        .values(revoked_at=datetime.now(timezone.utc))
-                        .returning(api_tokens.c.id, api_tokens.c.role, api_tokens.c.subject,
-                                   api_tokens.c.token_hash)).first()
+def _revoke(uow: UnitOfWork, token_id: int):
+    """Marks a live token revoked now: the token (id, role, subject, token_hash), or None."""
+    return uow.api_tokens.revoke(token_id, datetime.now(timezone.utc))
 
 
 # Verified tokens are remembered this long, so that a verification costs no token query; a
@@ -177,15 +163,14 @@ def authenticate(ctx: Context, token: str | None, remote: str | None, look_up: b
         return None
     if _is_configured_admin(token):
         return Actor(Role.ADMIN, "admin-token", remote)
-    digest = _token_hash(token)
+    digest = token_digest(token)
     cached = _token_cache.get(digest)
     if cached and cached[0] > time.monotonic():
         return Actor(cached[1], cached[2], remote)
     if not look_up:
         return None
-    with ctx.reading() as conn:
-        row = conn.execute(select(api_tokens.c.role, api_tokens.c.subject).where(
-            api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))).first()
+    with ctx.reading() as uow:
+        row = uow.api_tokens.live(digest)
     if row is None:
         return None
     _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, Role(row.role), row.subject)
@@ -197,10 +182,10 @@ def add_facility(ctx: Context, actor: Actor, code: str, name: str) -> dict:
     authorize(actor, Permission.FACILITIES_WRITE)
     code = validate_facility_code(code)
     token = secrets.token_urlsafe(32)
-    with ctx.writing() as conn:
-        if conn.execute(select(facilities.c.code).where(facilities.c.code == code)).first():
+    with ctx.writing() as uow:
+        if uow.facilities.exists(code):
             raise DomainError("facility_exists", "この医療機関コードは登録済みです", "code", status=409)
-        conn.execute(insert(facilities).values(code=code, name=name))
-        token_id = _store_token(conn, token, Role.FACILITY, code)
-        audit(conn, actor, "facility.add", code, name=name, token_id=token_id)
+        uow.facilities.add(code, name)
+        token_id = _store_token(uow, token, Role.FACILITY, code)
+        uow.audit(actor, "facility.add", code, name=name, token_id=token_id)
     return {"code": code, "name": name, "token": token, "token_id": token_id}

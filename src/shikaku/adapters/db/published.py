@@ -1,6 +1,7 @@
 """The read side of online verification: one indexed read per look-up, on plain DBAPI
 connections (no ORM, no explicit transaction: each SELECT is atomic by itself), kept in a small
-pool of their own. Returns family snapshots; the domain decides what they mean."""
+pool of their own. Returns the families' histories (their snapshots); the domain decides what
+they mean."""
 from __future__ import annotations
 
 import threading
@@ -11,12 +12,16 @@ from typing import Iterator, NamedTuple
 from sqlalchemy import Engine
 
 from ...domain.myna import MynaCard
+from ...domain.registry import FamilyHistory
+from .snapshots import decode_snapshot
 
 
 class Record(NamedTuple):
+    """A member's record with its family's history and the look-up hash of its 個人番号."""
+
     member_id: int
     my_number_hash: str | None
-    payload: str
+    history: FamilyHistory
 
 
 def _date(value) -> date | None:
@@ -69,17 +74,22 @@ class PublishedView:
             cursor.execute(self._sql[name], params)
             return cursor.fetchall()
 
+    def _records(self, name: str, *params) -> list[Record]:
+        return [Record(member_id, digest, decode_snapshot(payload))
+                for member_id, digest, payload in self._fetch(name, *params)]
+
     def records_by_card_data(self, symbol: str, number: str, branch: str | None) -> list[Record]:
+        """The records of a 記号・番号 (and 枝番; None: any), as the registry keeps them."""
         if branch is None:
-            return [Record(*row) for row in self._fetch("card_data_any_branch", symbol, number)]
-        return [Record(*row) for row in self._fetch("card_data", symbol, number, branch)]
+            return self._records("card_data_any_branch", symbol, number)
+        return self._records("card_data", symbol, number, branch)
 
     def records_of_card_holder(self, card_id: str) -> list[Record]:
-        return [Record(*row) for row in self._fetch("card_holder", card_id)]
+        return self._records("card_holder", card_id)
 
     def records_of_same_person(self, member_id: int) -> list[Record]:
         """The records sharing the given record's My Number (the record itself included)."""
-        return [Record(*row) for row in self._fetch("same_person", member_id)]
+        return self._records("same_person", member_id)
 
     def card(self, card_id: str) -> MynaCard | None:
         rows = self._fetch("card", card_id)

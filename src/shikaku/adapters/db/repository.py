@@ -1,80 +1,30 @@
 """Reading and writing the registry tables; rows in, domain objects out. No rules here."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Iterable, Mapping
 
-import orjson
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.myna import MynaCard
-from ...domain.registry import FamilyHistory, Identity, Kind, Registration, Relationship
+from ...domain.registry import FamilyHistory
 from .schema import (
     family_snapshots,
     members,
     myna_cards,
-    registrations,
     serials,
     symbols,
 )
-
-# Registration data is JSON; these keys hold dates.
-_DATE_KEYS = frozenset({"birth_date", "coverage_ends_on", "valid_until"})
-
-
-def _encode(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
-
-
-def _decode(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: date.fromisoformat(v) if k in _DATE_KEYS and v is not None else v
-            for k, v in data.items()}
-
-
-_IDENTITY_COLUMNS = (members.c.id, members.c.family_id, members.c.relationship,
-                     members.c.symbol, members.c.number, members.c.branch)
+from .snapshots import decode_snapshot
 
 
 def _dialect(conn: Connection):
     return sqlite if conn.dialect.name == "sqlite" else postgresql
 
 
-def refresh_snapshot(conn: Connection, family_id: int) -> None:
-    """Rewrites a family's snapshot (the read model every view folds) from the source tables.
-    Called by every write to the family, in the writer's transaction."""
-    identities = [[row.id, row.family_id, row.relationship, row.symbol, row.number, row.branch]
-                  for row in conn.execute(select(*_IDENTITY_COLUMNS)
-                                          .where(members.c.family_id == family_id))]
-    regs = [[row.seq, row.member_id, row.kind, row.effective_on.isoformat(),
-             row.registered_on.isoformat(), row.publish_on.isoformat(), row.data]
-            for row in conn.execute(select(registrations)
-                                    .where(registrations.c.family_id == family_id))]
-    payload = snapshot_payload(identities, regs)
-    statement = _dialect(conn).insert(family_snapshots).values(family_id=family_id, payload=payload)
-    conn.execute(statement.on_conflict_do_update(index_elements=["family_id"],
-                                                 set_={"payload": payload}))
-
-
-def snapshot_payload(identities: list[list], regs: list[list]) -> str:
-    """The stored form of a family: identities and registrations (data with ISO dates)."""
-    return orjson.dumps({"i": identities, "r": regs}).decode()
-
-
-_KINDS = {kind.value: kind for kind in Kind}
-_RELATIONSHIPS = {relationship.value: relationship for relationship in Relationship}
-
-
 def family_from_snapshot(payload: str | bytes) -> FamilyHistory:
-    """Decodes a snapshot; on the verification hot path, hence the plain lookups."""
-    parsed = orjson.loads(payload)
-    day = date.fromisoformat
-    identities = [Identity(member, family, _RELATIONSHIPS[relationship], symbol, number, branch)
-                  for member, family, relationship, symbol, number, branch in parsed["i"]]
-    regs = [Registration(seq, member, _KINDS[kind], day(effective), day(registered), day(publish),
-                         _decode(data) if data else data)
-            for seq, member, kind, effective, registered, publish, data in parsed["r"]]
-    return FamilyHistory(identities, regs)
+    """A family's stored history (the snapshot every view folds)."""
+    return decode_snapshot(payload)
 
 
 def load_families(conn: Connection, family_ids: Iterable[int]) -> dict[int, FamilyHistory]:
@@ -107,15 +57,6 @@ def member_row(conn: Connection, member_id: int, *, for_update: bool = False):
 def members_with_hash(conn: Connection, *my_number_hashes: str) -> list:
     """The members holding a 個人番号, by its look-up hash (two while a key rotation runs)."""
     return list(conn.execute(select(members).where(members.c.my_number_hash.in_(my_number_hashes))))
-
-
-def add_registration(conn: Connection, *, family_id: int, member_id: int, kind: Kind,
-                     effective_on: date, registered_on: date, publish_on: date,
-                     data: Mapping[str, Any]) -> None:
-    conn.execute(insert(registrations).values(
-        family_id=family_id, member_id=member_id, kind=kind.value, effective_on=effective_on,
-        registered_on=registered_on, publish_on=publish_on, data=_encode(data)))
-    refresh_snapshot(conn, family_id)
 
 
 def insert_if_absent(conn: Connection, table, key_column: str, values: Mapping[str, Any]) -> None:

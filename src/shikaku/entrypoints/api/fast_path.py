@@ -12,6 +12,7 @@ import logging
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from ...adapters.rate_limit import RateLimits
 from ...domain.errors import DomainError
 from ...service_layer import commands, verification
 from ...service_layer.admission import admit, bearer_token, record_refusal
@@ -38,11 +39,11 @@ def answer(ctx: Context, who: Actor, body: bytes) -> tuple[int, dict]:
 
 class FastPath:
     """ASGI middleware: verifications here, everything else to the application. The caller is
-    admitted from the headers before the body is read (`admission.admit`, as on every route);
-    the body's size is bounded by the edge in front (`edge.Edge`)."""
+    admitted from the headers before the body is read (`admission.admit` with the server's rate
+    limits, as on every route); the body's size is bounded by the edge in front (`edge.Edge`)."""
 
-    def __init__(self, app, ctx: Context):
-        self.app, self.ctx = app, ctx
+    def __init__(self, app, ctx: Context, limits: RateLimits):
+        self.app, self.ctx, self.limits = app, ctx, limits
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -51,9 +52,9 @@ class FastPath:
         headers = dict(scope["headers"])
         client = scope.get("client")
         remote, extra = client[0] if client else None, []
+        bearer = bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
         try:
-            who = admit(self.ctx, bearer_token(headers.get(b"authorization", b"").decode("latin-1")),
-                        remote, Permission.VERIFY)
+            who = admit(self.ctx, self.limits, bearer, remote, Permission.VERIFY)
         except DomainError as exc:
             record_refusal(self.ctx, getattr(exc, "actor", None), remote, exc, f"POST {PATH}")
             status, payload = domain_problem(exc)

@@ -3,8 +3,9 @@
 FastAPI reads and validates a request's body before it resolves the route's dependencies, so a
 credential checked in a dependency comes too late: a caller without the right role would get
 422 with the route's field list. A route declares its caller as `who: Caller(permission)`;
-`GuardedRoute` finds that declaration and runs `admission.admit` on the headers first, then
-hands the request to FastAPI, and the dependency merely returns the admitted actor."""
+`GuardedRoute` finds that declaration and runs `admission.admit` on the headers first (with
+the application's rate limits, `app.state.limits`), then hands the request to FastAPI, and the
+dependency merely returns the admitted actor."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -50,7 +51,9 @@ class GuardedRoute(APIRoute):
             return handler
 
         async def admitted(request: Request):
-            request.state.actor = admit(request.app.state.ctx, bearer_token(request.headers.get("authorization")),
+            state = request.app.state
+            request.state.actor = admit(state.ctx, state.limits,
+                                        bearer_token(request.headers.get("authorization")),
                                         remote_address(request), gate.permission)
             return await handler(request)
 

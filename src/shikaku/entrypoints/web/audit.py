@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from ...service_layer import audit_trail
 from .common import ROLE, Staff, page, page_number
+from .labels import CERTIFICATIONS
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -39,8 +40,7 @@ ACTIONS = {
     "myna.cancellation": "利用登録の解除", "myna.pin_reset": "暗証番号の再設定",
     "certificate.issue": "資格確認書の交付", "certificate.override": "資格確認書の交付（責任者承認）",
     "certificate.elderly": "高齢受給者証の交付", "notice.issue": "資格情報のお知らせの交付",
-    "certification.limit": "限度額適用認定", "certification.limit_reduction": "限度額適用・標準負担額減額認定",
-    "certification.specific_disease": "特定疾病の認定",
+    **{f"certification.{kind}": text for kind, text in CERTIFICATIONS.items()},
     "run.ex_officio.start": "職権交付の開始", "run.renewal.start": "更新の開始",
     "import.notifications": "届出ファイルの取込", "export.registrations": "中間サーバー登録ファイルの作成",
     "export.without_myna": "マイナ保険証なしの方の一覧の作成",

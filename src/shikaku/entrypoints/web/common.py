@@ -33,10 +33,8 @@ FLASH_COOKIE = "shikaku_flash"
 
 templates = Jinja2Templates(directory=HERE / "templates")
 
-SEX = {"male": "男", "female": "女"}
 ROLE = {"admin": "システム管理者", "supervisor": "業務責任者", "clerk": "担当者", "auditor": "監査担当",
         "member": "加入者", "facility": "医療機関", "anonymous": "未認証"}
-RELATIONSHIP = {"insured": "本人", "dependent": "家族"}  # 被保険者 / 被扶養者
 
 
 def _wareki(value: date | None) -> str:
@@ -48,8 +46,7 @@ def _both(value: date | None) -> str:
     return f"{value.isoformat()}（{format_wareki(value)}）" if value else ""
 
 
-templates.env.filters.update(wareki=_wareki, both=_both, sex=lambda v: SEX.get(v, v),
-                             relationship=lambda v: RELATIONSHIP.get(v, v),
+templates.env.filters.update(wareki=_wareki, both=_both,
                              role=lambda v: ROLE.get(getattr(v, "value", v), v),
                              yen=lambda v: "" if v is None else f"{v:,}円")
 templates.env.filters.update(labels.FILTERS, jst=lambda v: in_japan(v).strftime("%Y-%m-%d %H:%M"))
@@ -202,9 +199,9 @@ async def sign_in_post(request: Request, template: str, secret: str,
     """The sign-in post of either side: a session cookie and the home page, or the form again
     with the reason and without the `secret` field (a password or PIN is never sent back) nor
     a value that looks like a 個人番号 (the number on the card typed for its id, D-80).
-    Failures are counted per client address (`Context.sign_in_limit`, D-78): past the limit,
+    Failures are counted per client address (`RateLimits.sign_in`, D-78): past the limit,
     429 before any password is checked."""
-    limit, client = request.app.state.ctx.sign_in_limit, remote(request) or "-"
+    limit, client = request.app.state.limits.sign_in, remote(request) or "-"
     if limit.exhausted(client):
         return _too_many_sign_ins(request, limit.retry_after)
     values = await form_data(request)

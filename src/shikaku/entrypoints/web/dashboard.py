@@ -14,13 +14,13 @@ from .common import Staff, StaffMay, form_data, page, redirect
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
-# Axis labels of the reasons; the table under the chart gives them in full (labels.ISSUE_REASONS).
+# Axis labels of the reasons where labels.ISSUE_REASONS, which the table under the chart gives, is
+# too long for an axis (職権交付 and 更新 are short already).
 SHORT_REASONS = {"card_lost": "①カードの紛失", "card_renewal": "②カードの更新中",
                  "certificate_expired": "③電子証明書の期限切れ", "not_registered": "④利用登録なし",
                  "no_card": "⑤カード未取得", "card_returned": "⑥カードの返納",
                  "needs_assistance": "⑦介助者等の支援が必要", "certificate_lost_or_damaged": "⑧資格確認書の滅失・き損",
-                 "registration_cancelled": "⑨利用登録の解除", "other": "その他", "ex_officio": "職権交付",
-                 "renewal": "更新"}
+                 "registration_cancelled": "⑨利用登録の解除", "other": "その他"}
 
 
 def _month(day: date) -> str:

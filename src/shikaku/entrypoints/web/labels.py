@@ -2,11 +2,15 @@
 filters that print them. Wording only: which reason applies is always the domain's."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from ...domain.certificates import CertificateReason as R
-from ...domain.certificates import NoticeReason
-from ...domain.documents import SPECIFIC_DISEASES
+from ...domain.certificates import NoticeReason, cycle_end_on_or_after
+from ...domain.documents import DOCUMENT_NAMES, SPECIFIC_DISEASES
 from ...domain.notifications import KINSHIP_LABELS, LOSS_REASON_LABELS
-from ...domain.registry import LossReason
+from ...domain.policy import Policy
+from ...domain.registry import RELATIONSHIP_LABELS, SEX_LABELS, LossReason
+from ...domain.wareki import format_wareki
 
 # 資格確認書（再）交付申請書の申請理由: the seed's Q6 ①–⑧, ⑨ (national rule, R-MYNA-6), その他.
 CERTIFICATE_REASONS = {
@@ -23,16 +27,37 @@ CERTIFICATE_REASONS = {
 }
 ISSUE_REASONS = {**CERTIFICATE_REASONS, R.EX_OFFICIO: "職権交付", R.RENEWAL: "更新"}
 
+
+def cohorts(policy: Policy) -> dict[str, str]:
+    """職権交付の対象 (commands.CertificateRun.cohort), as a run is described; the day of
+    R-CERT-4 is the policy's."""
+    return {"legacy_holders": f"{format_wareki(policy.ex_officio_enrolled_by)}以前に加入した方"
+                              "（健康保険証をお持ちだった方）",
+            "all_without_myna": "資格のあるすべての方"}
+
+
+def cohort_options(policy: Policy) -> list[tuple[str, str]]:
+    """The cohorts as the run form offers them (R-CERT-4)."""
+    named, joined_after = cohorts(policy), policy.ex_officio_enrolled_by + timedelta(days=1)
+    return [("legacy_holders", named["legacy_holders"]),
+            ("all_without_myna", f"{named['all_without_myna']}（{format_wareki(joined_after)}以降の加入者を含む）")]
+
+
+def renewal_hint(policy: Policy, today: date) -> str:
+    """The hint by the run form's 有効期限: the next cycle end (R-CERT-5) and the first day of
+    its renewal window (R-CERT-8), both the policy's."""
+    month, day = policy.renewal_opens
+    cycle_end = cycle_end_on_or_after(max(today, policy.certificates.first), policy)
+    return (f"空欄の場合は処理日以降の最初の有効期限（{format_wareki(cycle_end)}など）。"
+            f"処理日は有効期限の年の{month}月{day}日以降にしてください。")
+
+
 NOTICE_REASONS = {NoticeReason.INITIAL: "初回の交付", NoticeReason.LOST: "紛失による再交付",
                   NoticeReason.NAME_CHANGE: "氏名変更等による再交付"}
 
 LOSS_REASONS = {**LOSS_REASON_LABELS, LossReason.LATE_ELDERLY: "75歳到達（後期高齢者医療へ）",
                 LossReason.COVERAGE_END: "資格終了予定日の到来（任意継続等）",
                 LossReason.INSURED_LOST: "被保険者の資格喪失に伴う喪失"}
-
-DOCUMENT_KINDS = {"certificate": "資格確認書", "notice": "資格情報のお知らせ",
-                  "limit": "限度額適用認定証", "limit_reduction": "限度額適用・標準負担額減額認定証",
-                  "elderly": "高齢受給者証", "specific_disease": "特定疾病療養受療証"}
 
 # 資格の履歴: what a registration recorded, and the attributes a 変更届 changes.
 REGISTRATION_KINDS = {"enrolment": "資格取得", "amendment": "変更", "my_number": "個人番号の登録",
@@ -75,9 +100,11 @@ def _label(table: dict):
 
 
 FILTERS = {"certificate_reason": _label(ISSUE_REASONS), "notice_reason": _label(NOTICE_REASONS),
-           "loss_reason": _label(LOSS_REASONS), "document_kind": _label(DOCUMENT_KINDS),
+           "loss_reason": _label(LOSS_REASONS), "document_kind": _label(DOCUMENT_NAMES),
            "registration_kind": _label(REGISTRATION_KINDS), "certification": _label(CERTIFICATIONS),
            "attribute": _label(ATTRIBUTES),
            "kinship": _label(KINSHIP_LABELS), "disease": _label(DISEASES),
            "validity": _label(VALIDITY), "method": _label(METHODS),
-           "identity_check": _label(IDENTITY_CHECKS)}
+           "identity_check": _label(IDENTITY_CHECKS),
+           # a value without a label is shown as it is
+           "sex": lambda v: SEX_LABELS.get(v, v), "relationship": lambda v: RELATIONSHIP_LABELS.get(v, v)}

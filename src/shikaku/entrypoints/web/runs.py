@@ -16,34 +16,43 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
+from ...domain.policy import Policy
 from ...service_layer import commands, runs
 from ...service_layer.accounts import WebSession
 from ...service_layer.auth import Permission
+from ...service_layer.context import Context
 from . import background
 from .common import StaffMay, form_data, page, parse, redirect, submit, templates
+from .labels import ISSUE_REASONS, cohort_options, cohorts, renewal_hint
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
-KINDS = {"ex_officio": "職権交付", "renewal": "更新"}
-COHORTS = {"legacy_holders": "令和6年12月1日以前に加入した方（健康保険証をお持ちだった方）",
-           "all_without_myna": "資格のあるすべての方"}
+# A run is named by the reason its certificates are issued for (職権交付 / 更新).
+KINDS = {kind: ISSUE_REASONS[kind] for kind in ("ex_officio", "renewal")}
 HISTORY = 30  # past runs listed
 
 
-def describe(run: dict) -> str:
-    """職権交付（令和6年12月1日以前に加入した方…） / 更新（有効期限 2029-11-30 の次の期間）."""
+def describe(run: dict, policy: Policy) -> str:
+    """A run as its pages name it: 職権交付（and its cohort, `labels.cohorts`） / 更新（and the
+    有効期限 it renews）."""
     if run["kind"] == "renewal":
         return f"更新（有効期限 {templates.env.filters['both'](date.fromisoformat(run['cohort']))} の資格確認書）"
-    return f"職権交付（{COHORTS.get(run['cohort'], run['cohort'])}）"
+    return f"職権交付（{cohorts(policy).get(run['cohort'], run['cohort'])}）"
+
+
+def _form_wording(ctx: Context) -> dict:
+    """What the form says of the policy's days (R-CERT-4, R-CERT-5, R-CERT-8)."""
+    return {"cohorts": cohort_options(ctx.policy), "cycle_end_hint": renewal_hint(ctx.policy, ctx.today())}
 
 
 @router.get("/runs")
 def runs_page(request: Request, session: StaffMay(Permission.RUNS)) -> Response:
     """The form that starts a run, and the runs so far."""
-    today = request.app.state.ctx.today().isoformat()
-    return page(request, "staff/runs.html", session, kinds=KINDS, errors={},
-                past=runs.list_runs(request.app.state.ctx, session.actor, HISTORY),
-                values={"kind": "ex_officio", "run_on": today, "cohort": "legacy_holders", "dry_run": "on"})
+    ctx = request.app.state.ctx
+    return page(request, "staff/runs.html", session, kinds=KINDS, errors={}, **_form_wording(ctx),
+                past=runs.list_runs(ctx, session.actor, HISTORY),
+                values={"kind": "ex_officio", "run_on": ctx.today().isoformat(), "cohort": "legacy_holders",
+                        "dry_run": "on"})
 
 
 @router.post("/runs")
@@ -65,7 +74,7 @@ async def start_run(request: Request, session: StaffMay(Permission.RUNS)) -> Res
         return redirect(request, f"/staff/runs/{run_id}", f"処理 {run_id} を開始しました")
 
     return submit(request, session, values, start, started, "staff/runs.html", kinds=KINDS,
-                  past=runs.list_runs(ctx, session.actor, HISTORY))
+                  past=runs.list_runs(ctx, session.actor, HISTORY), **_form_wording(ctx))
 
 
 def _progress(request: Request, session: WebSession, run_id: str) -> dict:
@@ -73,7 +82,8 @@ def _progress(request: Request, session: WebSession, run_id: str) -> dict:
     # see a finished thread beside the last "running" checkpoint and stop polling on a stale state.
     active = background.running(f"run-{run_id}")
     run = runs.progress_of(request.app.state.ctx, session.actor, run_id)
-    return {"run": run, "active": active, "description": describe(run), "kinds": KINDS}
+    return {"run": run, "active": active, "description": describe(run, request.app.state.ctx.policy),
+            "kinds": KINDS}
 
 
 @router.get("/runs/{run_id}")

@@ -1,5 +1,6 @@
-"""FHIR R4 facade for facility software (JP Core identifiers): a CoverageEligibilityRequest in,
-a CoverageEligibilityResponse out. Modelled with fhir.resources' R4B classes, whose
+"""FHIR R4, a wire format of the facility API (JP Core identifiers): a CoverageEligibilityRequest
+read into the card-data verification (資格確認) query, and the verification's answer written as a
+CoverageEligibilityResponse. Modelled with fhir.resources' R4B classes, whose
 CoverageEligibility* and Coverage resources are those of R4 (4.0.1)."""
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from fhir.resources.R4B.coverageeligibilityrequest import CoverageEligibilityReq
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 from pydantic import ValidationError
 
-from ..domain.errors import DomainError
-from ..service_layer.commands import CardDataVerification
+from ...domain.errors import DomainError
+from ...domain.registry import RELATIONSHIP_LABELS
+from ...domain.verification import RELATIONSHIP_CODES
+from ...service_layer.commands import CardDataVerification
 
 JP_CORE = "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/"
 SYMBOL_EXT = JP_CORE + "JP_Coverage_InsuredPersonSymbol"
@@ -25,6 +28,8 @@ RELATIONSHIP_SYSTEM = "http://terminology.hl7.org/CodeSystem/subscriber-relation
 
 _DISPOSITIONS = {"1": "資格有効", "2": "資格無効（資格喪失）", "3": "資格無効（新しい資格あり）",
                  "4": "該当資格なし", "5": "複数該当"}
+# 本人・家族 by the national interface's code of the relationship.
+_RELATIONSHIPS = {code: RELATIONSHIP_LABELS[relationship] for relationship, code in RELATIONSHIP_CODES.items()}
 
 
 def _bad(message: str) -> DomainError:
@@ -92,7 +97,7 @@ def _coverage(answer: dict) -> dict:
         "beneficiary": {"reference": "#patient"},
         "relationship": {"coding": [{"system": RELATIONSHIP_SYSTEM,
                                      "code": "self" if member["relationship_code"] == "1" else "other"}],
-                         "text": "本人" if member["relationship_code"] == "1" else "家族"},
+                         "text": _RELATIONSHIPS[member["relationship_code"]]},
         "period": {"start": member["qualified_on"].isoformat(),
                    **({"end": last_day.isoformat()} if last_day else {})},
         "payor": [{"identifier": {"system": INSURER_SYSTEM, "value": member["insurer_number"]},
