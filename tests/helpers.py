@@ -106,3 +106,15 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def migrations_on(conn):
+    """An Alembic configuration that migrates over `conn` (for tests that step through revisions)."""
+    from alembic.config import Config
+
+    from shikaku.adapters.db.engine import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config

@@ -7,20 +7,19 @@ import threading
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from shikaku.adapters.db import audit_chain
-from shikaku.adapters.db.engine import MIGRATIONS, make_engine, migrate
+from shikaku.adapters.db.engine import make_engine, migrate
 from shikaku.adapters.db.schema import audit_head, audit_log
 from shikaku.domain.errors import DomainError
 from shikaku.entrypoints.cli import app
 from shikaku.service_layer import audit_trail, commands, members, society
 from shikaku.service_layer.auth import Actor, Role
 from tests.builders import enrolled
-from tests.helpers import audit_guard_lifted, fresh_database
+from tests.helpers import audit_guard_lifted, fresh_database, migrations_on
 
 AUDITOR = Actor(Role.AUDITOR, "kansa")
 
@@ -133,10 +132,8 @@ def test_concurrent_appends_keep_one_chain(ctx, admin):
 def test_migration_chains_rows_written_before_it(session_ctx, db_url):
     with fresh_database(db_url) as url:
         engine = make_engine(url)
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
         with engine.begin() as conn:
-            config.attributes["connection"] = conn
+            config = migrations_on(conn)
             command.upgrade(config, "0005")
             for i in range(3):
                 conn.execute(text("INSERT INTO audit_log (at, actor, role, action, target, remote, detail) "

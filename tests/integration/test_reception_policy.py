@@ -1,4 +1,4 @@
-"""R-PROV-1 extended by configuration (D-105), through the API: a server started with
+"""R-PROV-1 extended by configuration (D-109), through the API: a server started with
 `SHIKAKU_PROVISIONAL_HANDLING_UNTIL` answers the desk by it and says its day; one started with
 an invalid value does not start."""
 from __future__ import annotations

@@ -15,17 +15,16 @@ from pathlib import Path
 import orjson
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import select
 
-from shikaku.adapters.db.engine import MIGRATIONS, make_engine, migrate
+from shikaku.adapters.db.engine import make_engine, migrate
 from shikaku.adapters.db.families import refresh_snapshot
 from shikaku.adapters.db.schema import family_snapshots
 from shikaku.adapters.db.snapshots import decode_snapshot
 from shikaku.entrypoints.bootstrap import build_context
 from shikaku.service_layer import members
 from shikaku.service_layer.auth import Actor, Role
-from tests.helpers import fresh_database
+from tests.helpers import fresh_database, migrations_on
 
 PREVIOUS_RELEASE = "223f5a5b1dc6d890f98df3f0ac302ad2a0974cd2"  # main before issue 13 (snapshots v1)
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,10 +120,8 @@ def test_the_migration_goes_back_down(old_database):
     url, _ = old_database
     engine = make_engine(url)
     before = _payloads(engine)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
-        config.attributes["connection"] = conn
+        config = migrations_on(conn)
         command.upgrade(config, "0009")
         command.downgrade(config, "0008")
     assert {k: orjson.loads(v) for k, v in _payloads(engine).items()} == \

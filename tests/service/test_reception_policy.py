@@ -1,4 +1,4 @@
-"""The desk (service_layer.reception) under the context's policy (D-105): with R-PROV-1 extended
+"""The desk (service_layer.reception) under the context's policy (D-109): with R-PROV-1 extended
 by configuration a facility is answered yes through the new last day, told that day, and no the
 day after; with the national dates the answer is the one it always was."""
 from __future__ import annotations

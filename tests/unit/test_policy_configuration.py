@@ -1,4 +1,4 @@
-"""The configured dated policy (D-105): `configured_policy` over a mapping of overrides, and
+"""The configured dated policy (D-109): `configured_policy` over a mapping of overrides, and
 `entrypoints.bootstrap` reading them (and the closure days) from the environment — an invalid
 value refuses to start, never falls back to the national date."""
 from __future__ import annotations

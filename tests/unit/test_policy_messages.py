@@ -1,4 +1,4 @@
-"""Every day a message names is the policy's (issue 13, D-105): with another policy each message
+"""Every day a message names is the policy's (issue 13, D-109): with another policy each message
 names that policy's day in 和暦; with the national dates it says, byte for byte, what it said
 when the days were written into the text."""
 from __future__ import annotations

@@ -16,7 +16,7 @@ from ..service_layer.context import Context
 DB_ENV = "SHIKAKU_DB_URL"
 DEFAULT_DB = "sqlite:///var/shikaku.db"
 CLOSURES_ENV = "SHIKAKU_CLOSURES"  # extra closure days, comma-separated ISO dates (R-DATE-2)
-PROVISIONAL_ENV = "SHIKAKU_PROVISIONAL_HANDLING_UNTIL"  # R-PROV-1 extended to this ISO date (D-105)
+PROVISIONAL_ENV = "SHIKAKU_PROVISIONAL_HANDLING_UNTIL"  # R-PROV-1 extended to this ISO date (D-109)
 # The configurable items of the dated policy (domain.policy.OVERRIDES), each read from a variable.
 POLICY_ENV = {PROVISIONAL_ENV: "provisional_handling_until"}
 

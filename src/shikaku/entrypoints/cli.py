@@ -586,6 +586,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
-    except ConfigurationError as exc:  # e.g. an invalid dated-policy override (D-105)
+    except ConfigurationError as exc:  # e.g. an invalid dated-policy override (D-109)
         err.print(f"[red]設定エラー[/red]: {escape(str(exc))}")
         sys.exit(2)

@@ -57,7 +57,7 @@ class Context:
     engine: Any  # the registry's database (adapters.db.engine.make_engine)
     vault: Keyring
     calendar: BusinessCalendar  # built once from configuration (entrypoints.bootstrap)
-    policy: Policy  # likewise: the dated policy with the society's overrides (D-105)
+    policy: Policy  # likewise: the dated policy with the society's overrides (D-109)
     today: Any = field(default=today_in_japan)
     signer: CardSigner | None = None  # signs the QR codes of printed cards
     insurer: dict | None = None  # cached by service_layer.society.insurer_record
