@@ -277,7 +277,7 @@ def assert_every_member_whole(ctx) -> None:
         stored = {}
         for family_id, seq in conn.execute(select(reg.family_id, reg.seq)):
             stored.setdefault(family_id, set()).add(seq)
-        snapshots = {family_id: {r["seq"] for r in orjson.loads(payload)["registrations"]}
+        snapshots = {family_id: {r[0] for r in orjson.loads(payload)["registrations"]["rows"]}
                      for family_id, payload in conn.execute(select(family_snapshots))}
     assert enrolments == audited["member.enrol"] == dict.fromkeys(ids, 1)
     assert registered_later == audited["member.my_number"] == dict.fromkeys(numbered - enrolled_with_number, 1)
