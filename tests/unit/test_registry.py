@@ -360,6 +360,21 @@ def test_dependent_cascade_in_the_published_view_waits_for_the_insured_loss():
     assert not history.state(dependent, date(2025, 12, 1)).eligible
 
 
+def test_period_is_the_qualification_and_loss_of_every_day():
+    """`period` (資格期間) answers what `state` answers on any day, for an insured and a dependent
+    whose loss cascades, with a scheduled and a registered loss."""
+    family = Family()
+    family.insured(qualified_on=date(2024, 4, 1), coverage_ends_on=date(2026, 3, 31))
+    dependent = family.dependent(qualified_on=date(2024, 5, 1))
+    family.lose(1, date(2025, 9, 1), registered_on=date(2025, 8, 20))
+    history = family.history
+    for member in (1, dependent):
+        for day in (date(2024, 4, 1), date(2025, 8, 31), date(2025, 9, 1), date(2026, 4, 1)):
+            state = history.state(member, day)
+            assert history.period(member) == (state.qualified_on, state.loss)
+    assert history.period(dependent)[1].reason is LossReason.INSURED_LOST
+
+
 # ================================================================== coverage_ends_on
 
 def coverage_family() -> FamilyHistory:

@@ -14,7 +14,7 @@ that; `saved()` clears it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
@@ -29,6 +29,7 @@ from .registrations import (
     Enrolled,
     RegistrationData,
     amendment,
+    with_values,
 )
 from .registry import (
     REGISTRABLE_LOSS_REASONS,
@@ -39,6 +40,7 @@ from .registry import (
     MemberState,
     Registration,
     Relationship,
+    in_order_of_entry,
 )
 from .remuneration import validate_remuneration
 
@@ -111,7 +113,7 @@ class Family:
         self.members = {m.member_id: m for m in members}
         self.insured_id = next((m for m, r in self.members.items()
                                 if r.identity.relationship is Relationship.INSURED), None)
-        self.registrations = sorted(registrations, key=lambda r: r.seq)
+        self.registrations = sorted(registrations, key=in_order_of_entry)
         self.new_members: list[int] = []
         self.changed: set[int] = set()
         self.new_registrations: list[Registration] = []
@@ -176,7 +178,7 @@ class Family:
                       registered_on: date, my_number: SealedMyNumber | None = None,
                       holders: Sequence[Holder] = ()) -> Registration:
         """資格取得届 of the insured (枝番 00), whose member id becomes the family's id."""
-        enrolment = _normalized(enrolment, my_number, kinship=None)
+        enrolment = _normalized(enrolment, my_number, insured=True)
         if self.insured_id is not None:
             raise DomainError("number_in_use", "この記号・番号はすでに使われています", "number", status=409)
         if enrolment.standard_monthly_remuneration is None:
@@ -193,7 +195,7 @@ class Family:
                       registered_on: date, my_number: SealedMyNumber | None = None,
                       holders: Sequence[Holder] = ()) -> Registration:
         """被扶養者異動届 (追加): a dependent with the next 枝番, while the insured is eligible."""
-        enrolment = _normalized(enrolment, my_number)
+        enrolment = _normalized(enrolment, my_number, insured=False)
         if self.insured_id is None:
             raise DomainError("unknown_insured", "指定された被保険者が見つかりません", "insured_id")
         given = [f for f in INSURED_ATTRIBUTES if getattr(enrolment, f) is not None]
@@ -303,8 +305,8 @@ class Family:
         Eligibility runs from the 資格取得日 to the 資格喪失日, neither of which depends on the
         day: one fold serves every dependent until the insured's own registrations change."""
         if self._insured_window is None:
-            state = self.history.state(self.insured_id, on)
-            self._insured_window = state.qualified_on, state.loss.on
+            qualified_on, loss = self.history.period(self.insured_id)
+            self._insured_window = qualified_on, loss.on
         first, loss_on = self._insured_window
         return None if first <= on < loss_on else self.history.state(self.insured_id, on)
 
@@ -324,13 +326,16 @@ class Family:
                               "この個人番号は資格のある別の加入者に登録されています", "my_number", status=409)
 
 
-def _normalized(enrolment: Enrolled, my_number: SealedMyNumber | None, **fixed) -> Enrolled:
-    """The enrolment as registered: フリガナ normalised, and whether the 個人番号 came with it
-    (the same object when it is so already: a bulk load enrols millions)."""
-    fixed.update(name_kana=normalize_kana(enrolment.name_kana, "name_kana"), with_my_number=my_number is not None)
-    if all(getattr(enrolment, name) == value for name, value in fixed.items()):
+def _normalized(enrolment: Enrolled, my_number: SealedMyNumber | None, insured: bool) -> Enrolled:
+    """The enrolment as registered: フリガナ normalised, whether the 個人番号 came with it, and no
+    続柄 for an insured (the same object when it is so already: a bulk load enrols millions)."""
+    kana = normalize_kana(enrolment.name_kana, "name_kana")
+    with_my_number = my_number is not None
+    if kana == enrolment.name_kana and with_my_number is enrolment.with_my_number \
+            and not (insured and enrolment.kinship is not None):
         return enrolment
-    return replace(enrolment, **fixed)
+    fixed = {"name_kana": kana, "with_my_number": with_my_number}
+    return with_values(enrolment, **fixed, **({"kinship": None} if insured else {}))
 
 
 def branch_label(branch: int) -> str:

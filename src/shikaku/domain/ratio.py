@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from .age import anniversary, date_reaching_age
 
@@ -32,8 +33,10 @@ def elderly_from(birth: date) -> date:
     return date(reached.year + reached.month // 12, reached.month % 12 + 1, 1)
 
 
+@lru_cache(maxsize=1 << 16)
 def late_elderly_from(birth: date) -> date:
-    """The 75th birthday: the member leaves for 後期高齢者医療 on this day (資格喪失, R-RATIO-4)."""
+    """The 75th birthday: the member leaves for 後期高齢者医療 on this day (資格喪失, R-RATIO-4).
+    Remembered: every fold asks it of every member, and birth dates repeat."""
     return anniversary(birth, 75)
 
 

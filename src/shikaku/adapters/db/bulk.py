@@ -130,9 +130,9 @@ class FamilyWriter:
         for member_id in family.changed - set(family.new_members):
             values = member_columns(family.members[member_id], last.get(member_id, 0))
             self.updates.append({"_id": member_id, **{c: values[c] for c in PROJECTION}})
-        family_id, history = family.family_id, family.history
-        regs = registration_rows(history.registrations)
-        snapshot = snapshot_payload(member_rows(history.identities.values()), regs)
+        family_id = family.family_id
+        regs = registration_rows(family.registrations)
+        snapshot = snapshot_payload(member_rows(m.identity for m in family.members.values()), regs)
         first_new = family.new_registrations[0].seq  # the rows are what the snapshot stores of them
         rows["registrations"] += [(seq, family_id, member, kind, effective, registered, publish,
                                    orjson.dumps(data).decode())

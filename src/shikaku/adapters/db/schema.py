@@ -17,6 +17,7 @@ from sqlalchemy import (
                         Table,
                         Text,
                         UniqueConstraint,
+                        false,
 )
 
 metadata = MetaData(naming_convention={
@@ -136,6 +137,12 @@ certificate_runs = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
 )
 
+def _cancellation_columns() -> list[Column]:
+    """取消 of a document issued in error: when, why, by whom (its serial is never reused)."""
+    return [Column("cancelled_on", Date, nullable=True), Column("cancel_reason", String(200), nullable=True),
+            Column("cancelled_by", String(100), nullable=True)]
+
+
 eligibility_certificates = Table(
     "eligibility_certificates", metadata,  # 資格確認書
     Column("id", Id, primary_key=True, autoincrement=True),
@@ -148,6 +155,8 @@ eligibility_certificates = Table(
     Column("superseded_on", Date, nullable=True),
     Column("override_note", String(500), nullable=True),
     Column("run_id", Id, ForeignKey("certificate_runs.id"), nullable=True, index=True),
+    Column("returned_on", Date, nullable=True),  # 返納: the card came back
+    *_cancellation_columns(),
     UniqueConstraint("run_id", "member_id"),  # a run issues at most one card per member
 )
 
@@ -161,6 +170,39 @@ documents = Table(
     Column("valid_from", Date, nullable=True),
     Column("valid_until", Date, nullable=True),
     Column("detail", JSON, nullable=False),
+    *_cancellation_columns(),
+)
+
+employers = Table(
+    "employers", metadata,  # 事業所: each 記号 is one employer
+    Column("symbol", String(8), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("postcode", String(8), nullable=True),
+    Column("address", String(200), nullable=True),
+    Column("phone", String(20), nullable=True),
+    Column("applied_on", Date, nullable=False),  # 適用年月日
+    Column("withdrawn_on", Date, nullable=True),  # 脱退日 (全喪)
+    Column("mail_via", Boolean, nullable=False, server_default=false()),  # documents go through it
+)
+
+member_addresses = Table(
+    "member_addresses", metadata,  # 住所 and 送付先: never sent to a facility, never logged
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("postcode", String(8), nullable=True, index=True),
+    Column("address", String(200), nullable=False),
+    Column("mail_to", String(10), nullable=False, server_default="home"),  # home | employer
+    Column("updated_on", Date, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,  # one-time form tokens and API Idempotency-Key answers
+    Column("key_hash", String(64), primary_key=True),
+    Column("subject", String(100), nullable=False),
+    Column("route", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 facilities = Table(

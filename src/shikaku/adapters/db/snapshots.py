@@ -24,11 +24,12 @@ from typing import Iterable
 import orjson
 
 from ...domain.registrations import decode, encode
-from ...domain.registry import FamilyHistory, Identity, Kind, Registration, Relationship
+from ...domain.registry import FamilyHistory, Identity, Kind, Registration, Relationship, in_order_of_entry
 
 VERSION = 2
 _KINDS = {kind.value: kind for kind in Kind}
 _RELATIONSHIPS = {relationship.value: relationship for relationship in Relationship}
+_KIND_VALUES = {kind: kind.value for kind in Kind}
 
 
 MEMBER_KEYS = ["id", "family_id", "relationship", "symbol", "number", "branch"]
@@ -43,8 +44,9 @@ def member_rows(identities: Iterable[Identity]) -> list[list]:
 
 def registration_rows(registrations: Iterable[Registration]) -> list[list]:
     """The registrations table of a snapshot, in order of entry (data as stored: `encode`)."""
-    return [[r.seq, r.member_id, r.kind.value, r.effective_on.isoformat(), r.registered_on.isoformat(),
-             r.publish_on.isoformat(), encode(r.data)] for r in sorted(registrations, key=lambda r: r.seq)]
+    kinds = _KIND_VALUES
+    return [[r.seq, r.member_id, kinds[r.kind], r.effective_on.isoformat(), r.registered_on.isoformat(),
+             r.publish_on.isoformat(), encode(r.data)] for r in sorted(registrations, key=in_order_of_entry)]
 
 
 def snapshot_payload(members: list[list], registrations: list[list]) -> str:
