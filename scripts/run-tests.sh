@@ -17,11 +17,13 @@ for f in $files; do acceptance+=("$shared/acceptance/$f"); done
 if [ "${SHIKAKU_LONG_TESTS:-0}" = 1 ]; then echo "== long runs on: 10-minute soaks, more restart and kill -9 rounds"; fi
 echo "== lint (ruff: pyflakes, syntax, import order)"
 .venv/bin/ruff check src tests bench
-echo "== unit and integration tests (SQLite)"
-$PY -m pytest tests
-echo "== integration tests (PostgreSQL)"
+# Two processes (pytest-xdist): the machine has two cores; each PostgreSQL worker gets a database.
+workers=${SHIKAKU_TEST_WORKERS:-2}
+echo "== unit and integration tests (SQLite, $workers processes)"
+$PY -m pytest -n "$workers" tests
+echo "== integration tests (PostgreSQL, $workers processes)"
 new_pg
-SHIKAKU_TEST_DB_URL=$PG_URL $PY -m pytest tests/integration
+SHIKAKU_TEST_DB_URL=$PG_URL $PY -m pytest -n "$workers" tests/integration
 echo "== acceptance (SQLite): $files"
 $PY -m pytest -p no:cacheprovider "${acceptance[@]}"
 echo "== acceptance (PostgreSQL): $files"

@@ -19,16 +19,25 @@ from shikaku.entrypoints.cli import initialise  # noqa: E402
 from shikaku.service_layer.admission import DenialTrace  # noqa: E402
 from shikaku.service_layer.auth import Actor, Role  # noqa: E402
 from tests.builders import INSURER_NUMBER  # noqa: E402
-from tests.helpers import audit_guard_lifted  # noqa: E402
+from tests.helpers import audit_guard_lifted, fresh_database  # noqa: E402
 
 INSURER_NAME = "テスト健康保険組合"
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
-def db_url(tmp_path_factory) -> str:
-    return os.environ.get("SHIKAKU_TEST_DB_URL") or \
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'shikaku.db'}"
+def db_url(tmp_path_factory, worker_id):
+    """The test database: a SQLite file of this session, or SHIKAKU_TEST_DB_URL — and, for each
+    pytest-xdist worker but the first, a PostgreSQL database of its own beside it (the tests
+    empty the tables between tests, so two workers cannot share one)."""
+    configured = os.environ.get("SHIKAKU_TEST_DB_URL")
+    if not configured:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'shikaku.db'}"
+    elif worker_id in ("master", "gw0"):
+        yield configured
+    else:
+        with fresh_database(configured) as url:
+            yield url
 
 
 @pytest.fixture(scope="session")

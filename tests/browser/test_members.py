@@ -30,7 +30,7 @@ def fill_enrolment(page: Page, kana: str, number: str | None = None,
     page.get_by_label(re.compile("^フリガナ")).fill(f"ガメン {kana}")
     page.get_by_label("生年月日").fill("1985-07-20")
     page.get_by_label("性別").select_option("female")
-    page.get_by_label(re.compile("^記号")).fill("9100")
+    page.get_by_label(re.compile("^記号")).fill("1000")
     page.get_by_label("資格取得日").fill("2025-04-01")
     page.get_by_label("標準報酬月額（円）").fill(remuneration)
     if number:
@@ -58,7 +58,7 @@ def test_enrol_then_find_the_member_and_open_the_page(page):
     page.get_by_role("link", name="加入者検索").first.click()
     page.get_by_label("フリガナ（前方一致）").fill(f"ガメン {kana}")
     page.get_by_role("button", name="検索", exact=True).click()
-    page.get_by_role("link", name=re.compile(r"^9100・\d+・00$")).click()
+    page.get_by_role("link", name=re.compile(r"^1000・\d+・00$")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"画面 {kana}")
     expect(page.get_by_text(f"********{number[-4:]}").first).to_be_visible()
     assert number not in page.content()

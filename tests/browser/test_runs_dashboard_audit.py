@@ -95,9 +95,9 @@ def _notifications(*rows: str) -> bytes:
 
 
 def test_import_upload_dry_run_lists_the_errors_then_passes(page):
-    good = "資格取得,9300,取込 花子,トリコミ ハナコ,1990-01-15,女,2026-04-01,300000,"
-    bad_date = "資格取得,9300,取込 次郎,トリコミ ジロウ,1990-02-30,男,2026-04-01,300000,"
-    bad_number = "資格取得,9300,取込 三郎,トリコミ サブロウ,1991-03-03,男,2026-04-01,300000,123456789012"
+    good = "資格取得,1000,取込 花子,トリコミ ハナコ,1990-01-15,女,2026-04-01,300000,"
+    bad_date = "資格取得,1000,取込 次郎,トリコミ ジロウ,1990-02-30,男,2026-04-01,300000,"
+    bad_number = "資格取得,1000,取込 三郎,トリコミ サブロウ,1991-03-03,男,2026-04-01,300000,123456789012"
     sign_in_staff(page, "tanto")
     page.get_by_role("link", name="届出ファイルの取込").click()
     expect(page.get_by_role("checkbox", name=re.compile("^検査のみ"))).to_be_checked()
@@ -108,7 +108,7 @@ def test_import_upload_dry_run_lists_the_errors_then_passes(page):
     expect(page.get_by_role("alert")).to_contain_text("取り込めません：誤りが 2 件あります")
     errors = page.get_by_role("table", name="誤りの一覧")
     expect(errors.get_by_role("row").nth(1).get_by_role("cell")).to_have_text(
-        ["3", "生年月日", "1990-02-30", "日付が正しくありません"])
+        ["3", "生年月日", "1990-02-30", "存在しない日付です"])
     expect(errors.get_by_role("row").nth(2).get_by_role("cell").nth(1)).to_have_text("個人番号")
     expect(errors).not_to_contain_text("123456789012")  # a 個人番号 is shown masked
     screenshot(page, "staff-import")

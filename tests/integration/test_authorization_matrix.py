@@ -96,6 +96,13 @@ API = [
     case("GET", "/api/v1/verification-flags", STAFF),
     case("POST", "/api/v1/verification-flags/{flag}/release", MANAGERS),  # unknown: 404 for managers
     case("GET", "/api/v1/audit-log", {ADMIN, AUDITOR}),
+    # task D: 取消・訂正 (a loss's 取消 needs a manager: decided in the use case, D-128)
+    case("GET", "/api/v1/members/{member}/registrations", STAFF),
+    case("POST", "/api/v1/members/{member}/registrations/{seq}/cancellation", WRITERS, {"reason": "誤り"}),
+    case("POST", "/api/v1/members/{member}/registrations/{seq}/correction", WRITERS,
+         {"reason": "誤記", "name": "訂正 一郎"}),
+    case("POST", "/api/v1/eligibility-certificates/{cert}/cancellation", MANAGERS, {"reason": "誤交付"}),
+    case("POST", "/api/v1/documents/{doc}/cancellation", MANAGERS, {"reason": "誤交付"}),
 ]
 
 # Web pages: a role outside the set is refused (403 page) or sent to its sign-in page.
@@ -118,6 +125,11 @@ WEB = [
     case("GET", "/staff/members/{member}", STAFF),
     case("GET", "/staff/certificates/{cert}/pdf", STAFF),
     case("GET", "/staff/documents/{doc}/pdf", STAFF),
+    *(case(method, f"/staff/members/{{member}}/registrations/{{seq}}/{mode}", WRITERS,
+           {} if method == "POST" else None)
+      for mode in ("cancellation", "correction") for method in ("GET", "POST")),  # task D
+    case("POST", "/staff/certificates/{cert}/cancellation", MANAGERS, {"reason": "誤交付"}),
+    case("POST", "/staff/documents/{doc}/cancellation", MANAGERS, {"reason": "誤交付"}),
     case("POST", "/staff/members/{member}/portal-pin-reset", WRITERS, {}),  # the letter (PDF, D-94)
     *(case(method, f"/staff/members/{{member}}/{form}", WRITERS, {} if method == "POST" else None)
       for form in ("dependents/new", "my-number", "disqualification", "amend", "certificates/new",
@@ -142,6 +154,17 @@ WEB = [
     case("POST", "/staff/tokens", {ADMIN}, {}),  # nothing chosen: the form again (422)
     case("POST", "/staff/facilities", {ADMIN}, {}),
     case("POST", "/staff/tokens/{token}/revoke", {ADMIN}, {}),
+    # task F: 本日の受付, password change and reset, and the CSV files of the lists (same routes)
+    case("GET", "/staff/today", STAFF),
+    case("GET", "/staff/today?format=csv&encoding=cp932", STAFF),
+    case("GET", "/staff/password", STAFF),
+    case("POST", "/staff/password", STAFF, {}),  # no current password: the form again (422)
+    case("GET", "/staff/users/password", {ADMIN}),
+    case("POST", "/staff/users/password", {ADMIN}, {}),
+    case("GET", "/staff/?kana=%E3%83%A4%E3%83%9E%E3%83%80&format=csv", STAFF),
+    case("GET", "/staff/audit?format=csv", {ADMIN, AUDITOR}),
+    case("GET", "/staff/runs?format=csv", MANAGERS),
+    case("GET", "/staff/runs/{run}?format=csv", MANAGERS),
 ]
 
 CASES = API + WEB
@@ -193,6 +216,9 @@ class World:
         body = insured_body(qualified_on="2020-04-01")
         member = client.post("/api/v1/members", json=body).json()
         self.member = member["id"]
+        from shikaku.service_layer import corrections
+
+        self.seq = corrections.registrations(ctx, admin, self.member)[0].seq  # the enrolment (task D)
         card = myna.add_card(ctx, admin, body["my_number"], "MATRIXCARD1", date(2031, 1, 1), PIN)
         self.card = card["card_id"]
         from shikaku.service_layer import commands
@@ -215,7 +241,8 @@ class World:
 
     def path(self, template: str) -> str:
         return template.format(member=self.member, cert=self.cert, doc=self.doc, run=self.run,
-                               card=self.card, job="no-such-import", token=self.spare, flag="1")
+                               card=self.card, job="no-such-import", token=self.spare, flag="1",
+                               seq=self.seq)
 
     def call(self, c: Case, role: str, body=KEEP):
         """The route called as `role`, with its valid body, or `body`: JSON, or raw bytes."""

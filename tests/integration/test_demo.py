@@ -202,6 +202,8 @@ def test_registrations(demo):
             assert set(r.data) == {"name", "name_kana"}
             assert r.effective_on > qualified[r.member_id]
             assert timedelta(days=5) <= r.registered_on - r.effective_on <= timedelta(days=30)
+        elif r.kind == "correction":  # the showcase's corrected 資格喪失日 (task D)
+            assert r.effective_on == r.registered_on and r.data["reason"] and r.data["by"] == "tanto"
         else:
             assert r.kind == "disqualification"
             assert r.effective_on > qualified[r.member_id]
@@ -213,7 +215,7 @@ def test_registrations(demo):
     for r in sorted(regs, key=lambda r: r.seq):  # each member's history begins with the enrolment
         first.setdefault(r.member_id, r.kind)
     assert set(first.values()) == {"enrolment"}
-    assert kinds["my_number"] > 0 and kinds["amendment"] > 0
+    assert kinds["my_number"] > 0 and kinds["amendment"] > 0 and kinds["correction"] == 1
     assert 0.03 <= kinds["disqualification"] / len(qualified) <= 0.09
 
 
@@ -301,6 +303,8 @@ def test_showcase_members(demo):
     assert by_name["田中 陽子"].myna_usable
     retired, wife = by_name["伊藤 治"], by_name["伊藤 明美"]
     assert not retired.eligible and retired.loss_reason == "retirement"
+    assert retired.disqualified_on == TODAY - timedelta(days=60)  # as corrected (task D)
+    assert "訂正" in summary
     assert not wife.eligible and wife.loss_reason == "insured_lost"
     assert by_name["渡辺 七夏"].loss_reason == "other_insurance"
     assert by_name["山本 学"].eligible and age_on(by_name["山本 学"].birth_date, TODAY) == 74

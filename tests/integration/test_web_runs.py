@@ -214,7 +214,7 @@ def test_import_upload_reports_errors_to_the_uploader_only(client, ctx):
     job = started.headers["location"]
     block = wait_for(client, job)
     assert "取り込めません：誤りが 1 件あります" in block and "Shift_JIS" in block
-    assert '<td data-label="項目">生年月日</td>' in block and "日付が正しくありません" in block
+    assert '<td data-label="項目">生年月日</td>' in block and "存在しない日付です" in block
     assert client.post("/staff/imports", data={"csrf_token": token}).status_code == 422  # no file
 
     sign_in_staff(client, ctx, "supervisor")

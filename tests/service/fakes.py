@@ -14,9 +14,11 @@ from shikaku.domain.calendar import BusinessCalendar
 from shikaku.domain.family import Family, Holder
 from shikaku.domain.myna import MynaCard
 from tests.service.fakes_accounts import FakeSignInMisses, FakeStaffUsers, FakeWebSessions
+from tests.service.fakes_addresses import FakeAddresses
 from tests.service.fakes_audit import FakeAuditLogView
 from tests.service.fakes_dashboard import FakeDashboardFigures
 from tests.service.fakes_documents import FakeCertificateRuns, FakeCertificates, FakeDocuments, FakeSerials
+from tests.service.fakes_employers import FakeEmployers
 from tests.service.fakes_my_number import FakeKeyRotation, FakeMyNumberRetention
 from tests.service.fakes_myna import FakeCardRegistry
 from tests.service.fakes_reception import FakePortalRecords, FakeReceptionRecords
@@ -48,6 +50,8 @@ class Store:
     society: Any = None  # adapters.db.society.SocietyRecord once initialised
     api_tokens: dict[int, dict] = field(default_factory=dict)  # the api_tokens rows by id
     audit_key: str | None = None  # the key id the audit chain hashes new rows with
+    addresses: dict = field(default_factory=dict)  # (domain.addresses.Address, updated_on) by member id
+    employer_posts: dict = field(default_factory=dict)  # domain.addresses.EmployerPost by 記号
 
 
 class FakeFamilies:
@@ -125,6 +129,11 @@ class FakeMemberSearch:
                  and (not birth_date or r.birth_date == birth_date)]
         return [(m, fam) for _, m, fam in sorted(found)[:limit]], len(found)
 
+    def same_reading(self, readings: Iterable[str], birth_dates: Iterable[date]) -> list[tuple[int, int]]:
+        readings, births = set(readings), set(birth_dates)
+        return sorted((r.member_id, f.family_id) for r, f in self._all()
+                      if r.name_kana in readings and r.birth_date in births)
+
     def with_my_number(self, *digests: str) -> list[tuple[int, int]]:
         return [(r.member_id, f.family_id) for r, f in self._all()
                 if r.my_number and r.my_number.digest in digests]
@@ -172,12 +181,14 @@ class FakeUnitOfWork:
     def __init__(self, store: Store, calendar: BusinessCalendar):
         self.store = store
         self.families = FakeFamilies(store)
+        self.employers = FakeEmployers(store)
         self.ledger = FakeLedger(store, calendar)
         self.member_search = FakeMemberSearch(store)
         self.myna_cards = FakeMynaCards(store)
         self.legacy_cards = FakeLegacyCards(store)
         self.certificates = FakeCertificates(store)
         self.documents = FakeDocuments(store)
+        self.addresses = FakeAddresses(store)
         self.serials = FakeSerials(store)
         self.runs = FakeCertificateRuns(store)
         self.dashboard = FakeDashboardFigures(store)

@@ -31,6 +31,13 @@ class FakeStaffUsers:
                                                              locked_until=locked_until)
         return user is not None
 
+    def set_password(self, username: str, password_hash: str) -> bool:
+        user = self.store.users.get(username)
+        if user is not None:
+            self.store.users[username] = dataclasses.replace(user, password_hash=password_hash,
+                                                             failed_attempts=0, locked_until=None)
+        return user is not None
+
 
 class FakeSignInMisses:
     def __init__(self, store: Store):
@@ -70,3 +77,10 @@ class FakeWebSessions:
     def end_all(self, role: str, subject: str) -> None:
         self.store.web_sessions = {h: s for h, s in self.store.web_sessions.items()
                                    if (s.role, s.subject) != (role, subject)}
+
+    def end_others(self, subject: str, keep: str | None) -> int:
+        ended = [h for h, s in self.store.web_sessions.items()
+                 if s.subject == subject and s.role != "member" and h != keep]
+        for h in ended:
+            del self.store.web_sessions[h]
+        return len(ended)

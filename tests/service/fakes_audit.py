@@ -22,6 +22,13 @@ class FakeAuditLogView:
                 and (wanted is None or row["action"] in wanted)][::-1]
         return rows[offset:offset + limit], len(rows)
 
+    def work_between(self, start, end, prefixes: Iterable[str], besides: Iterable[str]) -> list[dict]:
+        prefixes, besides = tuple(prefixes), set(besides)
+        return [{"id": seq, **{k: row.get(k) for k in ("at", "actor", "role", "action", "target")}}
+                for seq, row in enumerate(self.store.audit, 1)
+                if row.get("at") is not None and start <= row["at"] < end
+                and row["action"].startswith(prefixes) and row["action"] not in besides]
+
     def actions(self) -> list[str]:
         return sorted({row["action"] for row in self.store.audit})
 

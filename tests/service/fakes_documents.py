@@ -46,6 +46,14 @@ class FakeCertificates:
         self.store.certificates = [dataclasses.replace(c, superseded_on=on) if c.serial in wanted else c
                                    for c in self.store.certificates]
 
+    def mark_returned(self, certificate_id: int, on: date) -> None:
+        self.store.certificates = [dataclasses.replace(c, returned_on=on) if c.id == certificate_id else c
+                                   for c in self.store.certificates]
+
+    def cancel(self, certificate_id: int, on: date, reason: str, by: str) -> None:
+        self.store.certificates = [dataclasses.replace(c, cancelled_on=on, cancel_reason=reason, cancelled_by=by)
+                                   if c.id == certificate_id else c for c in self.store.certificates]
+
     def get(self, certificate_id: int) -> EligibilityCertificate | None:
         return next((c for c in self.store.certificates if c.id == certificate_id), None)
 
@@ -79,6 +87,10 @@ class FakeDocuments:
                              valid_from, valid_until, dict(detail))
         self.store.documents.append(doc)
         return doc.id
+
+    def cancel(self, document_id: int, on: date, reason: str, by: str) -> None:
+        self.store.documents = [dataclasses.replace(d, cancelled_on=on, cancel_reason=reason, cancelled_by=by)
+                                if d.id == document_id else d for d in self.store.documents]
 
     def get(self, document_id: int) -> IssuedDocument | None:
         return next((d for d in self.store.documents if d.id == document_id), None)

@@ -110,7 +110,7 @@ class Letters:
     def __init__(self):
         self.made = []
 
-    def pin_reset_letter(self, doc) -> bytes:
+    def pin_reset_letter(self, doc, delivery=None) -> bytes:
         self.made.append(doc)
         return b"%PDF letter"
 

@@ -69,17 +69,30 @@ def test_r_date_1_parse_date(text, expected):
         "2025-13-01",
         "平成31年5月1日",
         "令和1年4月30日",
-        "令和0年5月1日",
         "H31.5.1",
         "S64.1.8",
         "昭和元年12月24日",
         "明治元年10月22日",
         "R7.2.29",
-        "2025-04",
-        "X7.4.1",
-        "",
-        "yesterday",
+        "R8.2.30",
+        "２０２６／０２／３０",
+        "20260230",
     ],
+)
+def test_r_date_1_parse_date_nonexistent(text):
+    """A day the calendar or the era does not have: 「存在しない日付です」, not 「正しくありません」."""
+    with pytest.raises(DomainError) as caught:
+        parse_date(text)
+    assert (caught.value.code, caught.value.message, caught.value.field) == (
+        "invalid_date",
+        "存在しない日付です",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2025-04", "X7.4.1", "", "yesterday", "令和0年5月1日", "R8.4", "2026-4-1-1", "202641", "R8,4,1"],
 )
 def test_r_date_1_parse_date_refused(text):
     with pytest.raises(DomainError) as caught:

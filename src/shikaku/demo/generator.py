@@ -23,6 +23,7 @@ import bisect
 import gc
 import itertools
 import time
+from datetime import date
 from typing import Callable
 
 from rich.console import Console
@@ -35,12 +36,16 @@ from rich.progress import (
 )
 from sqlalchemy import Connection, Engine, func, select
 
-from ..adapters.db.bulk import create_indexes, drop_plain_indexes, lock_exclusive
+from ..adapters.db.bulk import TableWriter, create_indexes, drop_plain_indexes, lock_exclusive
+from ..adapters.db.employers import SqlEmployers
+from ..adapters.db.schema import employers as employer_table
 from ..adapters.db.schema import family_snapshots, legacy_cards, myna_cards, registrations, symbols
 from ..adapters.db.schema import members as member_table
+from ..domain.employers import Employer
 from ..domain.registry import Relationship
 from ..domain.wareki import format_wareki
 from ..service_layer.context import Context
+from .employers import demo_employers
 from .loading import BATCH_MEMBERS, Loader
 from .population import Person, Planner
 from .showcase import SHOWCASE_SYMBOL, japanese_date, showcase_card, showcase_families
@@ -51,7 +56,8 @@ DEMO_INSURER_NUMBER = "06139992"
 DEMO_INSURER_NAME = "さくら産業健康保険組合"  # fictional
 
 # The tables a load writes (locked, their plain indexes rebuilt, vacuumed on PostgreSQL).
-_LOADED = (member_table, registrations, family_snapshots, myna_cards, legacy_cards, symbols)
+_LOADED = (member_table, registrations, family_snapshots, myna_cards, legacy_cards, symbols, employer_table)
+_EMPLOYER_COLUMNS = ("symbol", "name", "postcode", "address", "phone", "applied_on", "withdrawn_on", "mail_via")
 
 
 def generate(ctx: Context, members: int, seed: int, console: Console | None = None) -> str:
@@ -92,6 +98,8 @@ def _run(ctx: Context, conn: Connection, wanted: int, seed: int,
                         TimeElapsedColumn(), console=console, disable=console is None)
     with progress:
         plans = _plans(planner, employers, max(0, wanted - shown), progress)
+        loader.employers = _write_employers(conn, planner, [SHOWCASE_SYMBOL, *employers], plans, showcase,
+                                            loader.ledger.known_symbols, seed)
         writing = progress.add_task("書き込み", total=shown + sum(len(f) for _, f in plans))
         indexes = drop_plain_indexes(conn, _LOADED)
         lines = []
@@ -115,6 +123,27 @@ def _run(ctx: Context, conn: Connection, wanted: int, seed: int,
             create_indexes(conn, [definition])
             progress.advance(indexing)
     return lines, loader
+
+
+def _write_employers(conn: Connection, planner: Planner, symbols: list[str], plans, showcase,
+                     taken: set[str], seed: int) -> dict[str, Employer]:
+    """The 事業所 of the society as real records (`demo.employers`), written in bulk; those the
+    database already holds are kept as they are. Every enrolment is checked against them."""
+    kept = SqlEmployers(conn).all()
+    first: dict[str, date] = {}
+    for symbol, people in [*((SHOWCASE_SYMBOL, people) for people, _, _ in showcase), *plans]:
+        qualified = planner.days[people[0].qualified]
+        if symbol not in first or qualified < first[symbol]:
+            first[symbol] = qualified
+    made = [e for e in demo_employers([s for s in symbols if s not in kept], first, SHOWCASE_SYMBOL,
+                                      taken | set(kept), seed)]
+    writer = TableWriter(conn, employer_table, _EMPLOYER_COLUMNS)
+    writer.write([tuple(_cell(getattr(e, column)) for column in _EMPLOYER_COLUMNS) for e in made])
+    return {**kept, **{e.symbol: e for e in made}}
+
+
+def _cell(value):
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _plans(planner: Planner, employers: list[str], wanted: int,

@@ -13,10 +13,11 @@ from sqlalchemy import Connection
 
 from ..adapters.db.bulk import BulkLedger, FamilyWriter, TableWriter
 from ..adapters.db.schema import legacy_cards, myna_cards
+from ..domain.employers import Employer
 from ..domain.family import Family, SealedMyNumber
 from ..domain.legacy import check_legacy_card_issue, legacy_card_valid_until
 from ..domain.registrations import Enrolled
-from ..domain.registry import LossReason
+from ..domain.registry import Kind, LossReason
 from ..service_layer.context import Context
 from ..service_layer.members import seal
 from .population import Days, Person
@@ -51,8 +52,10 @@ class Loader:
     """Writes planned families through the aggregate, in one transaction that holds the write
     lock of the loaded tables (`bulk.lock_exclusive`)."""
 
-    def __init__(self, ctx: Context, conn: Connection, days: Days | None = None):
+    def __init__(self, ctx: Context, conn: Connection, days: Days | None = None,
+                 employers: dict[str, Employer] | None = None):
         self.ledger = BulkLedger(conn, ctx.calendar)
+        self.employers = employers or {}  # 事業所 by 記号: enrolments are checked against them (D-111)
         self.families = FamilyWriter(conn)
         self.writers = (TableWriter(conn, myna_cards, _CARD_COLUMNS),
                         TableWriter(conn, legacy_cards, _LEGACY_COLUMNS))
@@ -85,6 +88,12 @@ class Loader:
                              days[person.renamed], on)
             else:
                 family.disqualify(ledger, ids[index], days[person.lost], LossReason(person.reason), on)
+        for index, person in enumerate(people):
+            if person.loss_corrected_to:  # the showcase's corrected 資格喪失日 (D-124)
+                loss = next(r for r in family.new_registrations
+                            if r.member_id == ids[index] and r.kind is Kind.DISQUALIFICATION)
+                family.correct(ledger, ids[index], loss.seq, "資格喪失届の喪失日の誤記（退職日の確認による）",
+                               "tanto", days[person.loss_corrected_on], days[person.loss_corrected_to])
         self.families.add(family, existing=False)
         self._cards_of(people, ids, sealed)
         self._count(people)
@@ -101,7 +110,9 @@ class Loader:
             enrolment = Enrolled(name, kana, birth_date, sex, with_my_number=with_my_number,
                                  standard_monthly_remuneration=person.remuneration,
                                  resident_tax_exempt=person.exempt)
-            return family.enrol_insured(self.ledger, enrolment, qualified_on, registered_on, my_number).member_id
+            return family.enrol_insured(self.ledger, enrolment, qualified_on, registered_on, my_number,
+                                        employer=self.employers.get(family.symbol),
+                                        employers_kept=bool(self.employers)).member_id
         enrolment = Enrolled(name, kana, birth_date, sex, with_my_number=with_my_number, kinship=person.role)
         return family.add_dependent(self.ledger, enrolment, qualified_on, registered_on, my_number).member_id
 

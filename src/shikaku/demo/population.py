@@ -117,6 +117,8 @@ class Person:
     lost: int = 0  # 資格喪失日 of a registered loss
     lost_registered: int = 0
     reason: str = ""
+    loss_corrected_to: int = 0  # a 訂正 of that 資格喪失日 (D-124) …
+    loss_corrected_on: int = 0  # … registered on this day (the showcase's)
     remuneration: int = 0
     exempt: bool = False
     renamed: int = 0

@@ -77,11 +77,13 @@ def showcase_families(planner: Planner) -> list[tuple[list[Person], list[Fixed],
                                 "マイナ保険証を利用")))
     # 6 退職した被保険者と、それに伴い資格を失った被扶養者.
     osamu = reg(p("insured", 0, born(63, 90), date(1986, 4, 1).toordinal(), 440_000,
-                  lost=t - 60, lost_registered=t - 55, reason=LossReason.RETIREMENT.value))
+                  lost=t - 61, lost_registered=t - 55, reason=LossReason.RETIREMENT.value,
+                  loss_corrected_to=t - 60, loss_corrected_on=t - 50))
     akemi = reg(p("spouse", 1, born(61, 40), date(1990, 5, 1).toordinal()), 5, osamu.registered)
     families.append(([osamu, akemi], [Fixed(("伊藤 治", "イトウ オサム")), Fixed(("伊藤 明美", "イトウ アケミ"))],
                      lambda f: (f"伊藤 治（ID {_ids(f)[0]}、番号 6）は60日前に退職して資格喪失、妻 明美（枝番 01）も"
-                                "被保険者の喪失に伴い資格なし")))
+                                "被保険者の喪失に伴い資格なし。喪失日は誤って1日早く登録され、"
+                                "10日後に訂正された（資格の履歴に取消線で残る）")))
     # 7 住民税非課税の被保険者; 就職して扶養を外れた子.
     mikako = reg(p("insured", 1, born(52, 170), date(2012, 7, 1).toordinal(), 98_000, exempt=True))
     nanami = reg(p("child", 1, born(21, 300), date(2012, 7, 1).toordinal(), lost=t - 100,

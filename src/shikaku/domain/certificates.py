@@ -52,15 +52,18 @@ class HeldCertificate:
     valid_from: date
     expires_on: date
     superseded_on: date | None = None
+    cancelled_on: date | None = None  # 取消 (issued in error): not valid from that day (D-128)
 
     def valid_on(self, day: date) -> bool:
         """Valid on its face on `day` (R-CERT-5, R-CERT-6); eligibility is checked apart (R-CERT-7)."""
         return (self.valid_from <= day <= self.expires_on
-                and (self.superseded_on is None or day < self.superseded_on))
+                and (self.superseded_on is None or day < self.superseded_on)
+                and (self.cancelled_on is None or day < self.cancelled_on))
 
     def held_on(self, day: date) -> bool:
         """Valid on `day` or later (a renewal issued before the cycle end counts as held)."""
-        return day <= self.expires_on and (self.superseded_on is None or day < self.superseded_on)
+        return day <= self.expires_on and (self.superseded_on is None or day < self.superseded_on) \
+            and (self.cancelled_on is None or day < self.cancelled_on)
 
 
 def proves_eligibility(certificate: HeldCertificate, on: date, eligible: bool) -> bool:
@@ -83,10 +86,15 @@ class EligibilityCertificate:
     superseded_on: date | None = None
     run_id: int | None = None
     override_note: str | None = None  # why a supervisor accepted a contradicted reason (R-CERT-3)
+    returned_on: date | None = None  # 返納: the day the card came back (issue 14)
+    cancelled_on: date | None = None  # 取消 of a certificate issued in error (D-128) …
+    cancel_reason: str | None = None  # … why …
+    cancelled_by: str | None = None  # … and by whom
 
     @property
     def held(self) -> HeldCertificate:
-        return HeldCertificate(self.serial, self.reason, self.valid_from, self.expires_on, self.superseded_on)
+        return HeldCertificate(self.serial, self.reason, self.valid_from, self.expires_on, self.superseded_on,
+                               self.cancelled_on)
 
     def kept_at_loss(self, lost_on: date) -> bool:
         """Held when its holder lost eligibility, so due back (未回収): issued before the
@@ -94,7 +102,8 @@ class EligibilityCertificate:
         is due back: a legacy card need not be returned after 2025-12-02 (R-LEG-4), so none is
         counted."""
         return self.issued_on < lost_on <= self.expires_on and \
-            (self.superseded_on is None or self.superseded_on > lost_on)
+            (self.superseded_on is None or self.superseded_on > lost_on) and \
+            (self.cancelled_on is None or self.cancelled_on > lost_on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +119,17 @@ class IssuedDocument:
     valid_from: date | None
     valid_until: date | None
     detail: Mapping[str, Any]
+    cancelled_on: date | None = None  # 取消 (issued in error): not valid from that day (D-128)
+    cancel_reason: str | None = None
+    cancelled_by: str | None = None
 
     def valid_on(self, on: date, eligible: bool) -> bool:
         """Worth something on `on`: the member is eligible and the day is within its period
-        (from its valid-from date, or its issue date, to its valid-until date if any)."""
+        (from its valid-from date, or its issue date, to its valid-until date if any) and
+        before a cancellation."""
         return eligible and (self.valid_from or self.issued_on) <= on and \
-            (self.valid_until is None or on <= self.valid_until)
+            (self.valid_until is None or on <= self.valid_until) and \
+            (self.cancelled_on is None or on < self.cancelled_on)
 
 
 def serial_number(kind: str, sequence: int) -> str:
@@ -261,7 +275,8 @@ def needs_renewal(state: MemberState, cycle_end: date, myna_usable: bool,
     """R-CERT-8: a holder of a certificate expiring at the cycle end who still cannot use
     マイナ保険証 (holders for ⑦ regardless) and who is still eligible after it."""
     held = list(held)
-    expiring = [h for h in held if h.expires_on == cycle_end and h.superseded_on is None]
+    expiring = [h for h in held if h.expires_on == cycle_end and h.superseded_on is None
+                and h.cancelled_on is None]
     already = any(h.valid_from > cycle_end for h in held)
     assisted = any(h.reason is CertificateReason.NEEDS_ASSISTANCE for h in expiring)
     still_covered = state.loss.on > cycle_end + timedelta(days=1)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
+from .employers import Employer, check_employer
 from .errors import DomainError
 from .numbers import normalize_kana
 from .ratio import late_elderly_from
@@ -176,11 +177,15 @@ class Family:
 
     def enrol_insured(self, ledger: Ledger, enrolment: Enrolled, qualified_on: date,
                       registered_on: date, my_number: SealedMyNumber | None = None,
-                      holders: Sequence[Holder] = ()) -> Registration:
-        """資格取得届 of the insured (枝番 00), whose member id becomes the family's id."""
+                      holders: Sequence[Holder] = (), *, employer: Employer | None,
+                      employers_kept: bool) -> Registration:
+        """資格取得届 of the insured (枝番 00), whose member id becomes the family's id.
+        `employer` is the 事業所 of the family's 記号 (None when unknown) and `employers_kept`
+        whether the society keeps employers at all: every writer passes both (D-111)."""
         enrolment = _normalized(enrolment, my_number, insured=True)
         if self.insured_id is not None:
             raise DomainError("number_in_use", "この記号・番号はすでに使われています", "number", status=409)
+        check_employer(employer, qualified_on, employers_kept, self.symbol)
         if enrolment.standard_monthly_remuneration is None:
             raise DomainError("missing_field", "この項目は必須です", "standard_monthly_remuneration")
         validate_remuneration(enrolment.standard_monthly_remuneration, qualified_on)
@@ -272,6 +277,40 @@ class Family:
         """認定 (限度額・減額, 特定疾病): it reaches online verification like any registration (R-MYNA-4)."""
         self.member(member_id)
         return self._record(ledger, member_id, Kind.CERTIFICATION, valid_from, registered_on, certified)
+
+    def cancel(self, ledger: Ledger, member_id: int, seq: int, reason: str, by: str,
+               registered_on: date, holders: Sequence[Holder] = ()) -> Registration:
+        """取消 of the registration `seq` entered in error (domain.corrections, D-124…D-126)."""
+        from .corrections import decide_cancellation
+        data = decide_cancellation(self, member_id, seq, reason, by, registered_on, holders)
+        return self._correction(ledger, member_id, data, registered_on)
+
+    def correct(self, ledger: Ledger, member_id: int, seq: int, reason: str, by: str,
+                registered_on: date, effective_on: date | None = None,
+                values: Mapping[str, Any] | None = None, holders: Sequence[Holder] = ()) -> Registration:
+        """訂正 of the registration `seq`: its effective date and/or values (domain.corrections)."""
+        from .corrections import decide_correction
+        data = decide_correction(self, member_id, seq, reason, by, registered_on, effective_on, values,
+                                 holders)
+        return self._correction(ledger, member_id, data, registered_on)
+
+    def _correction(self, ledger: Ledger, member_id: int, data, registered_on: date) -> Registration:
+        """Records a decided correction (effective on its 登録日) and brings the member record
+        (the search projection) in line with the corrected history."""
+        target = next(r for r in self.registrations if r.seq == data.corrects)
+        made = self._record(ledger, member_id, Kind.CORRECTION, registered_on, registered_on, data)
+        record, history = self.members[member_id], self.history
+        if target.kind is Kind.MY_NUMBER:
+            record.my_number = None  # its only registration is cancelled (D-126)
+        own = history.of(member_id)
+        enrolment = next(r for r in own if r.kind is Kind.ENROLMENT)
+        latest = history.state(member_id, max(r.effective_on for r in own))
+        record.name, record.name_kana = latest.name, latest.name_kana
+        record.birth_date, record.qualified_on = enrolment.data.birth_date, enrolment.effective_on
+        self.changed.add(member_id)
+        if member_id == self.insured_id:
+            self._insured_window = None
+        return made
 
     def saved(self) -> None:
         """Forgets what was added: a repository has written it."""

@@ -11,7 +11,6 @@ The format is documented in docs/formats.md.
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +25,7 @@ from .numbers import (
     mask_my_number,
     normalize_digits,
     normalize_kana,
+    parse_amount,
     validate_digits,
     validate_insurer_number,
     validate_my_number,
@@ -83,7 +83,6 @@ _FLAGS = {"0": False, "1": True}
 CHANGEABLE = ("name", "name_kana", "standard_monthly_remuneration", "resident_tax_exempt",
               "income_declared_low", "coverage_ends_on")
 MAX_NAME = 100
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,9 +244,9 @@ def _at_most(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def read_date(text: str) -> date:
-    """ISO, slashes, 8 digits (20250401) or 和暦 (令和7年4月1日, R7.4.1, H/S/平成/昭和 …)."""
-    compact = _COMPACT_DATE.fullmatch(normalize_digits(text))
-    return parse_date(f"{compact[1]}-{compact[2]}-{compact[3]}" if compact else text)
+    """ISO, slashes, 8 digits (20250401) or 和暦 (令和7年4月1日, R7.4.1, H/S/平成/昭和 …): the
+    registry's one date parser (`wareki.parse_date`, also the web forms'), cached for bulk files."""
+    return parse_date(text)
 
 
 def _sex(text: str) -> str:
@@ -265,10 +264,11 @@ def _flag(text: str) -> bool:
 
 
 def _amount(text: str) -> int:
-    digits = normalize_digits(text).replace(",", "").removesuffix("円")
-    if not (digits.isascii() and digits.isdigit()):
-        raise DomainError("invalid_remuneration", "標準報酬月額は円単位の数字で入力してください")
-    return int(digits)
+    """標準報酬月額: the registry's one amount parser (`numbers.parse_amount`, also the web forms')."""
+    try:
+        return parse_amount(text, label="標準報酬月額")
+    except DomainError as exc:
+        raise DomainError("invalid_remuneration", exc.message) from None
 
 
 def _reason(text: str) -> LossReason:

@@ -23,10 +23,16 @@ def normalize_digits(text: str) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
 
 
+def normalize_kana_loosely(text: str) -> str:
+    """フリガナ as `normalize_kana` writes it (full-width katakana, single ASCII spaces), without
+    refusing what is not kana: for comparing readings (domain.duplicates)."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_HIRAGANA_TO_KATAKANA).split())
+
+
 @lru_cache(maxsize=65536)  # pure; bulk writers normalise the same readings again and again
 def normalize_kana(text: str, field: str | None = None) -> str:
     """フリガナの正規化: full-width katakana, single ASCII spaces; refuses anything else (R-NUM-4)."""
-    kana = " ".join(unicodedata.normalize("NFKC", text).translate(_HIRAGANA_TO_KATAKANA).split())
+    kana = normalize_kana_loosely(text)
     if not _KATAKANA.fullmatch(kana):
         raise DomainError("invalid_kana", "フリガナはカタカナで入力してください", field=field)
     return kana
@@ -99,3 +105,17 @@ def masked_if_my_number(text: str) -> str:
 def validate_digits(text: str, field: str, min_len: int = 1, max_len: int = 8) -> str:
     """記号・番号などの数字項目: normalised digits of length min_len..max_len (R-NUM-4)."""
     return _digits(text, field, "invalid_digits", _FIELD_LABELS.get(field, field), min_len, max_len)
+
+
+_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+
+
+def parse_amount(text: str, field: str | None = None, label: str = "金額") -> int:
+    """金額の読み取り, the one parser of every amount typed or imported (標準報酬月額 in the web
+    forms and the notification files): digits, full-width too, with or without thousands
+    separators (`300,000`, `３００，０００`) and 円 at the end; spaces ignored. Anything else
+    (a sign, a decimal point, a misplaced comma) is refused naming `label`."""
+    compact = "".join(unicodedata.normalize("NFKC", text).split()).removesuffix("円")
+    if compact.isascii() and _AMOUNT.fullmatch(compact):
+        return int(compact.replace(",", ""))
+    raise DomainError("invalid_amount", f"{label}は円単位の数字で入力してください（例: 300,000）", field=field)

@@ -88,12 +88,32 @@ class Certified:
     limit_yen: int | None = None
 
 
-RegistrationData = Union[Enrolled, Amended, MyNumberRegistered, Disqualified, Certified]
+@dataclass(frozen=True)
+class Corrected:
+    """取消・訂正 (D-124): the registration entered as `corrects` (its seq) was wrong. A 取消
+    (cancellation) carries neither `effective_on` nor `values` and removes it; a 訂正 replaces
+    its effective date and/or some of its data values (by name, as its kind stores them). Either
+    counts from its own 登録日 and reaches facilities on its own 公開日 (`FamilyHistory`)."""
+
+    corrects: int
+    reason: str  # 理由
+    by: str  # who entered it (the staff user)
+    effective_on: date | None = None
+    values: Mapping[str, Any] | None = None
+
+    @property
+    def cancels(self) -> bool:
+        """A 取消: nothing replaces the target."""
+        return self.effective_on is None and not self.values
+
+
+RegistrationData = Union[Enrolled, Amended, MyNumberRegistered, Disqualified, Certified, Corrected]
 
 # Kind value -> data class (registry.Kind values; spelled here so the codec needs no import cycle).
 DATA_CLASSES: dict[str, type] = {"enrolment": Enrolled, "amendment": Amended,
                                  "my_number": MyNumberRegistered,
-                                 "disqualification": Disqualified, "certification": Certified}
+                                 "disqualification": Disqualified, "certification": Certified,
+                                 "correction": Corrected}
 _DATES = frozenset({"birth_date", "coverage_ends_on", "valid_until"})  # stored as ISO text
 _ALWAYS = object()  # marks a field every release stored, even at its default
 NO_DATA = MyNumberRegistered()
@@ -111,6 +131,8 @@ _FIELDS = {cls: _stored_fields(cls) for cls in DATA_CLASSES.values()}
 
 
 def _stored(data: RegistrationData, iso: bool) -> dict[str, Any]:
+    if type(data) is Corrected:
+        return _stored_correction(data, iso)
     if type(data) is Amended:
         return {k: v.isoformat() if iso and k in _DATES and v is not None else v
                 for k, v in data.changes.items()}
@@ -159,6 +181,8 @@ def decode(kind: str, stored: Mapping[str, Any] | None) -> RegistrationData:
     cls = DATA_CLASSES[kind]
     if cls is MyNumberRegistered or not stored:
         return of_kind(kind, {})
+    if cls is Corrected:
+        return _decoded_correction(stored)
     values = dict(stored)
     if not values.keys() <= _NAMES[kind] or not _REQUIRED[kind] <= values.keys():
         raise ValueError(f"{kind}: stored keys {sorted(values)} do not fit {cls.__name__}")
@@ -169,6 +193,33 @@ def decode(kind: str, stored: Mapping[str, Any] | None) -> RegistrationData:
     data = _new(cls)
     _set(data, "__dict__", {"changes": values} if cls is Amended else values)
     return data
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _stored_correction(data: Corrected, iso: bool) -> dict[str, Any]:
+    """A 取消・訂正 by name: its dates (and those among its values) ISO when stored."""
+    as_stored = _iso if iso else (lambda value: value)
+    stored = {"corrects": data.corrects, "reason": data.reason, "by": data.by}
+    if data.effective_on is not None:
+        stored["effective_on"] = as_stored(data.effective_on)
+    if data.values:
+        stored["values"] = {k: as_stored(v) for k, v in data.values.items()}
+    return stored
+
+
+def _decoded_correction(stored: Mapping[str, Any]) -> Corrected:
+    """A stored 取消・訂正 (rare, so built by `__init__`), the dates among its values parsed."""
+    values, effective_on = stored.get("values"), stored.get("effective_on")
+    return Corrected(stored["corrects"], stored["reason"], stored["by"],
+                     date.fromisoformat(effective_on) if effective_on else None,
+                     {k: date.fromisoformat(v) if k in CORRECTION_DATES and v is not None else v
+                      for k, v in values.items()} if values else None)
+
+
+CORRECTION_DATES = frozenset({"birth_date", "coverage_ends_on", "valid_until"})
 
 
 def amendment(changes: Mapping[str, Any]) -> Amended:

@@ -29,7 +29,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from .limits import LimitCategory, limit_category
 from .ratio import InsuredIncome, copay_ratio, late_elderly_from
-from .registrations import NO_DATA, Certified, RegistrationData
+from .registrations import NO_DATA, Certified, Corrected, RegistrationData, with_values
 
 
 class Relationship(StrEnum):
@@ -52,6 +52,7 @@ class Kind(StrEnum):
     MY_NUMBER = "my_number"  # 個人番号の登録 (R-MYNA-3): effective on its registration day
     DISQUALIFICATION = "disqualification"  # 資格喪失届: effective on 資格喪失日
     CERTIFICATION = "certification"  # 認定 (限度額・減額, 特定疾病): effective on its first day
+    CORRECTION = "correction"  # 取消・訂正 of an earlier registration (D-124): effective on its 登録日
 
 
 class LossReason(StrEnum):
@@ -99,6 +100,7 @@ class Registration(NamedTuple):
 
 
 in_order_of_entry = attrgetter("seq")  # the sort key of registrations
+_kind = attrgetter("kind")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +201,22 @@ class FamilyHistory:
         for the same member's several times)."""
         if self._own is None:
             own: dict[int, list[Registration]] = {}
-            for r in self.registrations:
+            registrations = self.registrations
+            if Kind.CORRECTION in map(_kind, registrations):  # a scan in C: else as before (D-124)
+                registrations = resolve_corrections(registrations)
+            for r in registrations:
                 own.setdefault(r.member_id, []).append(r)
             self._own = own
         return self._own.get(member_id, [])
+
+    def corrections(self) -> dict[int, list[Registration]]:
+        """取消・訂正 in this history by the seq of the registration each corrects, in order of
+        entry (the timeline shows the original struck through beside them)."""
+        found: dict[int, list[Registration]] = {}
+        for r in self.registrations:
+            if r.kind is Kind.CORRECTION:
+                found.setdefault(r.data.corrects, []).append(r)
+        return found
 
     def state(self, member_id: int, on: date) -> MemberState | None:
         """The member on `on` by this history; None when their enrolment is not in it."""
@@ -285,6 +299,38 @@ class FamilyHistory:
             insured = self._loss(identity.family_id)
             causes.append(Loss(insured.on, LossReason.INSURED_LOST, insured.scheduled))
         return min(causes, key=_first_loss)
+
+
+def resolve_corrections(registrations: Sequence[Registration]) -> tuple[Registration, ...]:
+    """The registrations as corrected (D-124): in order of entry, a 取消 removes its target and
+    a 訂正 replaces the target's effective date and/or data values; the correction itself is
+    not folded. The target keeps its place (seq) and its own 登録日 and 公開日: the history was
+    already filtered (`known_by`, `published_by`), so a correction counts only in the views that
+    hold it. A correction whose target is not in the history (removed already) changes nothing;
+    a further correction of the same target applies to it as corrected."""
+    live: dict[int, Registration] = {}
+    for r in registrations:
+        if r.kind is not Kind.CORRECTION:
+            live[r.seq] = r
+            continue
+        c: Corrected = r.data
+        target = live.get(c.corrects)
+        if target is None:
+            continue
+        if c.cancels:
+            del live[c.corrects]
+        else:
+            live[c.corrects] = corrected(target, c)
+    return tuple(live.values())
+
+
+def corrected(target: Registration, correction: Corrected) -> Registration:
+    """The target registration as a 訂正 states it: its effective date and/or data values."""
+    data = target.data
+    if correction.values:
+        data = type(data)({**data.changes, **correction.values}) if target.kind is Kind.AMENDMENT \
+            else with_values(data, **correction.values)
+    return target._replace(effective_on=correction.effective_on or target.effective_on, data=data)
 
 
 def _first_loss(loss: Loss) -> tuple[date, bool]:

@@ -7,6 +7,7 @@ its misses are counted in `sign_in_misses` under a keyed hash of what was typed 
 from __future__ import annotations
 
 import functools
+import hmac
 import re
 import secrets
 import threading
@@ -22,7 +23,7 @@ from ..domain.errors import DomainError
 from ..domain.family import MemberRecord
 from ..domain.numbers import masked_if_my_number
 from ..domain.text import check_text
-from . import documents
+from . import addresses, documents
 from .auth import STAFF, Actor, Permission, Role, authorize, token_digest
 from .context import Context, as_utc
 from .members import find_family
@@ -312,13 +313,14 @@ def reset_portal_pin(ctx: Context, actor: Actor, member_id: str) -> bytes:
         if card is None:
             raise DomainError("portal_pin_not_set", "この方のマイナンバーカードには加入者ポータルの暗証番号が"
                               "設定されていないため、再設定できません", status=409)
+        delivery = addresses.delivery_of(uow, family, member, family.history.state(member, on).name)
     holder = documents.holder(ctx, family.history.state(member, on))
     pin = _new_pin()
     digest = hash_pin(pin)
     from ..adapters.pdf import PinResetLetterPrint
 
     letter = ctx.renderer.pin_reset_letter(PinResetLetterPrint(holder=holder, card_hint=card.card_id[-4:],
-                                                               pin=pin, issued_on=on))
+                                                               pin=pin, issued_on=on), delivery)
     with ctx.writing() as uow:  # the letter is made first: a failure leaves the old PIN in place
         if not uow.card_registry.set_pin(card.card_id, digest, only_if_set=True):
             raise DomainError("portal_pin_not_set", "この方のマイナンバーカードの暗証番号は取り消されています", status=409)
@@ -359,3 +361,75 @@ def sign_out(ctx: Context, token: str, remote: str | None = None) -> None:
         if row is not None:
             uow.web_sessions.remove(row.token_hash)
             uow.audit(Actor(Role(row.role), row.subject, remote), "sign_out", row.subject)
+
+
+PASSWORD_MISMATCH = DomainError("password_mismatch", "確認のため入力した新しいパスワードが一致しません",
+                                "new_password_again")
+
+
+def _new_password(new: str, again: str) -> str:
+    """The rules of a new password: those of an account's creation (`validate_password`), typed
+    twice alike. The field named is the form's (`new_password`)."""
+    try:
+        validate_password(new)
+    except DomainError as exc:
+        raise DomainError(exc.code, exc.message, "new_password") from None
+    if not hmac.compare_digest(new.encode(), again.encode()):
+        raise PASSWORD_MISMATCH
+    return new
+
+
+def change_password(ctx: Context, actor: Actor, current_token: str | None, current: str, new: str,
+                    again: str) -> int:
+    """パスワードの変更 by signed-in staff (issue 14, item 8; D-137): the current password, then
+    the new one twice, under the rules of creation; a new password equal to the current one is
+    refused. Every other session of the user is ended (the browser that changed it stays signed
+    in); a wrong current password counts as a failed sign-in (the same lock-out), so that a
+    browser left open cannot be used to guess it. Audited (`user.password.change`, never a
+    password); returns how many other sessions were ended."""
+    if actor.role not in STAFF:
+        raise DomainError("forbidden", "この操作を行う権限がありません", status=403)
+    with _keeping_refusals(ctx) as uow:
+        row = uow.staff_users.get(actor.subject, for_update=True)
+        if row is None or row.disabled_at is not None:
+            raise DomainError("user_not_found", "該当する利用者が見つかりません", status=404)
+        if row.locked_until and as_utc(row.locked_until) > _now():
+            raise _locked_out(as_utc(row.locked_until))
+        if not _verified(row.password_hash, current):
+            failures = row.failed_attempts + 1
+            lock = _now() + STAFF_LOCK if failures >= STAFF_MAX_FAILURES else None
+            uow.staff_users.store_failures(row.username, 0 if lock else failures, lock)
+            uow.audit(actor, "user.password.change.failed", row.username, failures=failures)
+            if lock:
+                uow.web_sessions.end_others(row.username, None)
+                raise _locked_out(lock)
+            raise DomainError("wrong_password", "現在のパスワードが正しくありません", "current_password",
+                              status=422)
+    _new_password(new, again)
+    if _verified(row.password_hash, new):
+        raise DomainError("password_unchanged", "新しいパスワードには現在と異なるものを指定してください",
+                          "new_password")
+    digest = _hash(new)
+    with ctx.writing() as uow:
+        uow.staff_users.set_password(actor.subject, digest)
+        ended = uow.web_sessions.end_others(actor.subject, token_digest(current_token) if current_token else None)
+        uow.audit(actor, "user.password.change", actor.subject, ended_sessions=ended)
+    return ended
+
+
+def reset_password(ctx: Context, actor: Actor, username: str, new: str, again: str) -> int:
+    """パスワードの再設定 of another staff user by an admin (USERS_WRITE): the rules of creation,
+    the lock-out lifted and every session of that user ended. Audited (`user.password.reset`);
+    returns how many sessions were ended."""
+    authorize(actor, Permission.USERS_WRITE)
+    username = username.strip()
+    _new_password(new, again)
+    digest = _hash(new)
+    with ctx.writing() as uow:
+        row = uow.staff_users.get(username, for_update=True)
+        if row is None:
+            raise DomainError("user_not_found", "この利用者IDの職員は登録されていません", "username", status=422)
+        uow.staff_users.set_password(username, digest)
+        ended = uow.web_sessions.end_others(username, None)
+        uow.audit(actor, "user.password.reset", username, ended_sessions=ended)
+    return ended

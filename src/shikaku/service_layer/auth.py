@@ -34,6 +34,8 @@ class Permission(StrEnum):
     USERS_WRITE = "users.write"  # staff accounts of the web UI
     MEMBERS_READ = "members.read"
     MEMBERS_WRITE = "members.write"
+    EMPLOYERS_READ = "employers.read"  # 事業所 master
+    EMPLOYERS_WRITE = "employers.write"
     NATIONAL_WRITE = "national.write"  # the national side's facts (cards, 利用登録), modelled here
     AUDIT_READ = "audit.read"
     VERIFY = "verify"
@@ -44,6 +46,9 @@ class Permission(StrEnum):
     DASHBOARD = "dashboard"  # the society's figures (no personal data)
     PORTAL = "portal"  # a member's own 資格情報画面
     MAINTENANCE = "maintenance"  # key rotation, retention purge, backup (CLI)
+    CORRECT = "registrations.correct"  # 取消・訂正 of a registration (D-128)
+    CANCEL_LOSS = "registrations.cancel_loss"  # 取消 of a 資格喪失 (D-128)
+    DOCUMENTS_CANCEL = "documents.cancel"  # 取消 of a certificate or document issued in error (D-128)
 
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
@@ -54,6 +59,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.USERS_WRITE: frozenset({Role.ADMIN}),
     Permission.MEMBERS_READ: STAFF,
     Permission.MEMBERS_WRITE: STAFF_WRITERS,
+    Permission.EMPLOYERS_READ: STAFF,
+    Permission.EMPLOYERS_WRITE: STAFF_WRITERS,
     Permission.NATIONAL_WRITE: frozenset({Role.ADMIN}),
     Permission.AUDIT_READ: frozenset({Role.ADMIN, Role.AUDITOR}),
     Permission.VERIFY: frozenset({Role.FACILITY}),
@@ -64,6 +71,9 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.DASHBOARD: STAFF,
     Permission.PORTAL: frozenset({Role.MEMBER}),
     Permission.MAINTENANCE: frozenset({Role.ADMIN}),
+    Permission.CORRECT: STAFF_WRITERS,
+    Permission.CANCEL_LOSS: frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    Permission.DOCUMENTS_CANCEL: frozenset({Role.ADMIN, Role.SUPERVISOR}),
 }
 
 

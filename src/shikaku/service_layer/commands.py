@@ -28,6 +28,7 @@ LABELS = {
     "service_date": "診療日", "applied_on": "申請日", "run_on": "処理日", "cycle_end": "更新する有効期限",
     "certificate_expires_on": "資格確認書の有効期限", "legacy_card_expires_on": "健康保険証の有効期限",
     "as_of": "基準日", "cancelled_on": "解除日", "month": "診療月",
+    "postcode": "郵便番号", "address": "住所", "mail_to": "送付先", "returned_on": "返納日",
 }
 _MODEL_LABELS = {("FacilityRegistration", "name"): "名称"}
 
@@ -111,6 +112,9 @@ class Enrolment(Command):
     coverage_ends_on: Day | None = None
     kinship: Literal["spouse", "child", "parent", "other"] | None = None  # 続柄 (dependent only)
     certificate_requested: bool = False  # 資格確認書の交付希望欄
+    # False: stop with 409 `possible_duplicate` when the same フリガナ and 生年月日 belong to an
+    # eligible member (the web form until the clerk ticks 別人であることを確認しました; D-122).
+    confirm_duplicates: bool = True
 
 
 class MemberSearch(Command):
@@ -269,3 +273,18 @@ class CardCheck(Command):
     """A QR payload read from a printed card."""
 
     payload: Line = Field(min_length=1, max_length=2000)
+
+
+class AddressChange(Command):
+    """住所・送付先 of a member (D-115, D-116): normalised and checked by `domain.addresses`."""
+
+    postcode: Line = Field(max_length=20)
+    address: Line = Field(max_length=400)
+    mail_to: Literal["home", "employer"] = "home"
+    registered_on: Day | None = None
+
+
+class CertificateReturn(Command):
+    """返納: the day a 資格確認書 came back (D-118)."""
+
+    returned_on: Day | None = None

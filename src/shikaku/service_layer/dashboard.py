@@ -13,6 +13,7 @@ from typing import Callable
 
 from ..domain.myna import certificate_grace_end
 from ..domain.ratio import late_elderly_from
+from ..domain.returns import unreturned
 from .auth import Actor, Permission, authorize
 from .context import Context
 from .unit_of_work import UnitOfWork
@@ -55,7 +56,7 @@ def figures(ctx: Context, actor: Actor, on: date | None = None) -> Figures:
     today = days[-1]
     with ctx.reading() as uow:
         rates = [RatePoint(day.on, *counts) for day, counts in zip(days, uow.dashboard.rates(days))]
-        unreturned = _unreturned(uow, today)
+        unreturned = unreturned_certificates(uow, today)
         return Figures(on=on, rate_today=rates[-1],
                        rate_by_month=[p for p in rates if p.eligible and (p.on + _DAY).day == 1],
                        certificates_by_reason=uow.dashboard.certificates_by_reason(),
@@ -119,10 +120,9 @@ def _expiries(uow: UnitOfWork, today: Day) -> list[tuple[date, int]]:
     return list(zip(firsts[:-1], uow.dashboard.expiries(today, firsts)))
 
 
-def _unreturned(uow: UnitOfWork, today: Day) -> list[dict]:
-    """資格確認書 of leavers not returned. The registry records no return, so a certificate counts
-    as unreturned when its holder lost eligibility by today while holding it (the domain's
-    `kept_at_loss`). The database narrows to the certificates of members who lost eligibility;
+def unreturned_certificates(uow: UnitOfWork, today: Day) -> list[dict]:
+    """資格確認書 of leavers not returned (未返納): held when the holder lost eligibility by today
+    and not returned by today (the domain's `returns.unreturned`, D-118). The database narrows to the certificates of members who lost eligibility;
     their loss dates come from the domain's fold of those families."""
     candidates = uow.dashboard.leavers_certificates(today)
     families = uow.families.of_families(family_id for _, family_id in candidates)
@@ -130,11 +130,13 @@ def _unreturned(uow: UnitOfWork, today: Day) -> list[dict]:
     for cert, family_id in candidates:
         family = families[family_id]
         lost_on = family.history.state(cert.member_id, today.on).loss.on
-        if cert.kept_at_loss(lost_on):
+        if unreturned(cert, lost_on, today.on):
             record = family.members[cert.member_id]
             i = record.identity
             found.append({"member_id": str(cert.member_id), "symbol": i.symbol, "number": i.number,
                           "branch": i.branch, "name": record.name, "lost_on": lost_on,
-                          "serial": cert.serial, "expires_on": cert.expires_on})
+                          "serial": cert.serial, "expires_on": cert.expires_on,
+                          "certificate_id": str(cert.id), "family_id": family_id,
+                          "issued_on": cert.issued_on, "valid_from": cert.valid_from})
     found.sort(key=lambda item: (item["lost_on"], item["serial"]), reverse=True)
     return found

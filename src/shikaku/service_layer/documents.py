@@ -8,6 +8,7 @@ from datetime import date
 from ..adapters.db import repository as repo
 from ..adapters.signing import ForgedCard
 from ..domain import certificates as rules
+from ..domain.addresses import Delivery
 from ..domain.certificates import (
     Approval,
     CertificateReason,
@@ -29,7 +30,7 @@ from ..domain.family import Family
 from ..domain.limits import CATEGORIES, self_pay_limit
 from ..domain.myna import MynaCard, Readiness, myna_usable, readiness
 from ..domain.registry import MemberState
-from . import commands, society
+from . import addresses, commands, society
 from .auth import Actor, Permission, authorize
 from .context import Context
 from .members import find_family
@@ -127,6 +128,7 @@ def certificates_of(uow: UnitOfWork, member_id: int, on: date, eligible: bool) -
     return [{"id": str(c.id), "serial": c.serial, "issued_on": c.issued_on,
              "valid_from": c.valid_from, "expires_on": c.expires_on, "reason": c.reason.value,
              "superseded_on": c.superseded_on, "run_id": str(c.run_id) if c.run_id else None,
+             "cancelled_on": c.cancelled_on, "cancel_reason": c.cancel_reason, "cancelled_by": c.cancelled_by,
              "valid_on_as_of": rules.proves_eligibility(c.held, on, eligible)}
             for c in uow.certificates.of_member(member_id)]
 
@@ -251,29 +253,43 @@ def document_pdf(ctx: Context, actor: Actor, doc_id: str) -> bytes:
         if doc is None or doc.serial is None:
             raise DomainError("document_not_found", "該当する書類が見つかりません（紙の交付なし）", status=404)
         family = uow.families.get(doc.member_id)
-    return _document_pdf(ctx, doc, family.history.state(doc.member_id, doc.valid_from or doc.issued_on))
+        state = family.history.state(doc.member_id, doc.valid_from or doc.issued_on)
+        delivery = addresses.delivery_of(uow, family, doc.member_id, state.name) if doc.kind == "notice" else None
+    return _document_pdf(ctx, doc, state, delivery)
 
 
-def _document_pdf(ctx: Context, doc: IssuedDocument, state: MemberState) -> bytes:
+def _document_pdf(ctx: Context, doc: IssuedDocument, state: MemberState, delivery: Delivery | None = None) -> bytes:
+    """The PDF of a document; the notice, an A4 letter, carries its address block (D-115)."""
     who = holder(ctx, state)
     if doc.kind == "notice":
         ratio, ratio_from = rules.printed_ratio(state, doc.issued_on)
         return ctx.renderer.eligibility_notice(EligibilityNoticePrint(
-            holder=who, issued_on=doc.issued_on, copay_ratio=ratio, ratio_effective_from=ratio_from))
+            holder=who, issued_on=doc.issued_on, copay_ratio=ratio, ratio_effective_from=ratio_from), delivery)
+    printed = card_print(ctx, doc, state)
+    if isinstance(printed, LimitCertificatePrint):
+        return ctx.renderer.limit_certificate(printed)
+    if isinstance(printed, ElderlyCertificatePrint):
+        return ctx.renderer.elderly_certificate(printed)
+    return ctx.renderer.specific_disease_certificate(printed)
+
+
+def card_print(ctx: Context, doc: IssuedDocument, state: MemberState):
+    """What the card of a certification (限度額, 高齢受給者, 特定疾病) prints."""
+    who = holder(ctx, state)
     if doc.kind in ("limit", "limit_reduction"):
         code = doc.detail["category_code"]
-        return ctx.renderer.limit_certificate(LimitCertificatePrint(
+        return LimitCertificatePrint(
             kind=doc.kind, serial=doc.serial, holder=who, category_code=code,
             category=CATEGORIES[code].label, issued_on=doc.issued_on, valid_from=doc.valid_from,
-            valid_until=doc.valid_until))
+            valid_until=doc.valid_until)
     if doc.kind == "elderly":
-        return ctx.renderer.elderly_certificate(ElderlyCertificatePrint(
+        return ElderlyCertificatePrint(
             serial=doc.serial, holder=who, copay_ratio=doc.detail["copay_ratio"], issued_on=doc.issued_on,
-            valid_from=doc.valid_from, valid_until=doc.valid_until))
-    return ctx.renderer.specific_disease_certificate(SpecificDiseaseCertificatePrint(
+            valid_from=doc.valid_from, valid_until=doc.valid_until)
+    return SpecificDiseaseCertificatePrint(
         serial=doc.serial, holder=who, disease=doc.detail["disease"],
         disease_name=SPECIFIC_DISEASES[doc.detail["disease"]], limit_yen=doc.detail["limit_yen"],
-        issued_on=doc.issued_on, valid_from=doc.valid_from))
+        issued_on=doc.issued_on, valid_from=doc.valid_from)
 
 
 def list_documents(ctx: Context, actor: Actor, member_id: str, as_of: date | None = None) -> list[dict]:
@@ -289,6 +305,7 @@ def documents_of(uow: UnitOfWork, member_id: int, on: date, eligible: bool) -> l
     paper), each with `valid_on_as_of`: eligible and within its period."""
     return [{"id": str(d.id), "kind": d.kind, "serial": d.serial, "issued_on": d.issued_on,
              "valid_from": d.valid_from, "valid_until": d.valid_until, **d.detail,
+             "cancelled_on": d.cancelled_on, "cancel_reason": d.cancel_reason, "cancelled_by": d.cancelled_by,
              "valid_on_as_of": d.valid_on(on, eligible)} for d in uow.documents.of_member(member_id)]
 
 

@@ -19,8 +19,8 @@ from ..domain.numbers import (
 )
 from ..domain.policy import Policy
 from ..domain.registrations import Enrolled, amendment, as_dict
-from ..domain.registry import REGISTRABLE_LOSS_REASONS, Kind, MemberState, Relationship
-from . import commands
+from ..domain.registry import REGISTRABLE_LOSS_REASONS, Kind, MemberState, Relationship, corrected
+from . import commands, duplicates
 from .auth import Actor, Permission, authorize
 from .context import Context
 from .unit_of_work import UnitOfWork
@@ -54,9 +54,11 @@ class MemberView:
     my_number_masked: str | None
     online_available_from: date | None
     myna_usable: bool
+    employer_name: str | None = None  # 事業所名 of the 記号 (None when the 記号 is no known employer)
 
 
-def _view(state: MemberState, masked: str | None, cards: list[MynaCard], policy: Policy) -> MemberView:
+def _view(state: MemberState, masked: str | None, cards: list[MynaCard], policy: Policy,
+          employer_name: str | None = None) -> MemberView:
     identity = state.identity
     insured = identity.relationship is Relationship.INSURED
     return MemberView(
@@ -73,7 +75,7 @@ def _view(state: MemberState, masked: str | None, cards: list[MynaCard], policy:
         has_my_number=state.my_number_registered_on is not None,
         my_number_masked=masked if state.my_number_registered_on is not None else None,
         online_available_from=state.online_from,
-        myna_usable=myna_usable(state.online_from, cards, state.on, policy))
+        myna_usable=myna_usable(state.online_from, cards, state.on, policy), employer_name=employer_name)
 
 
 def views(uow: UnitOfWork, found: list[tuple[int, int]], as_of: date, policy: Policy) -> list[MemberView]:
@@ -81,15 +83,17 @@ def views(uow: UnitOfWork, found: list[tuple[int, int]], as_of: date, policy: Po
     families = uow.families.of_families(family_id for _, family_id in found)
     records = [families[family_id].members[member_id] for member_id, family_id in found]
     cards = uow.myna_cards.by_hash(r.my_number.digest for r in records if r.my_number)
-    return [_record_view(families[r.identity.family_id], r, cards, as_of, policy) for r in records]
+    names = {s: e.name for s, e in uow.employers.of_symbols({r.identity.symbol for r in records}).items()}
+    return [_record_view(families[r.identity.family_id], r, cards, as_of, policy, names) for r in records]
 
 
 def _record_view(family: Family, record: MemberRecord, cards: dict, as_of: date,
-                 policy: Policy) -> MemberView:
+                 policy: Policy, employer_names: dict[str, str] | None = None) -> MemberView:
     sealed = record.my_number
     return _view(family.history.state(record.member_id, as_of),
                  mask_my_number(sealed.last4) if sealed else None,
-                 cards.get(sealed.digest, []) if sealed else [], policy)
+                 cards.get(sealed.digest, []) if sealed else [], policy,
+                 (employer_names or {}).get(record.identity.symbol))
 
 
 def _member_view(uow: UnitOfWork, family: Family, member_id: int, as_of: date, policy: Policy) -> MemberView:
@@ -126,13 +130,14 @@ SEARCH_LIMIT = 50  # 加入者検索 shows the first 50 matches
 
 
 def search(ctx: Context, actor: Actor, query: commands.MemberSearch,
-           as_of: date | None = None) -> tuple[list[MemberView], int]:
-    """加入者検索 for the staff pages: the first matches (by フリガナ) and the total."""
+           as_of: date | None = None, limit: int = SEARCH_LIMIT) -> tuple[list[MemberView], int]:
+    """加入者検索 for the staff pages: the first matches (by フリガナ) and the total (`limit`: a
+    CSV export takes more than the page shows)."""
     authorize(actor, Permission.MEMBERS_READ)
     criteria = dict(kana=normalize_kana(query.kana, "kana") if query.kana else None, name=query.name,
                     symbol=validate_digits(query.symbol, "symbol") if query.symbol else None,
                     number=validate_digits(query.number, "number") if query.number else None,
-                    birth_date=query.birth_date, limit=SEARCH_LIMIT)
+                    birth_date=query.birth_date, limit=limit)
     with ctx.reading() as uow:
         found, total = uow.member_search.search(**criteria)
         return views(uow, found, as_of or ctx.today(), ctx.policy), total
@@ -172,6 +177,10 @@ class TimelineEntry:
     publish_on: date  # 公開日: online verification shows it from this day (R-MYNA-2, R-MYNA-4)
     published: bool  # … and does so on `as_of`
     data: dict
+    seq: int | None = None  # the registration's (None: a derived loss)
+    # 取消・訂正 of it (D-124), in order of entry: dicts of `correction_entry`; the page strikes
+    # the original through beside them.
+    corrections: tuple[dict, ...] = ()
 
 
 def timeline(ctx: Context, actor: Actor, member_id: str, as_of: date | None = None) -> list[TimelineEntry]:
@@ -181,8 +190,11 @@ def timeline(ctx: Context, actor: Actor, member_id: str, as_of: date | None = No
     with ctx.reading() as uow:
         found, member = find_family(uow, member_id)
     history = found.history
+    corrections = history.corrections()
     entries = [TimelineEntry(r.kind.value, r.effective_on, r.registered_on, r.publish_on,
-                             r.publish_on <= on, as_dict(r.data)) for r in history.of(member)]
+                             r.publish_on <= on, as_dict(r.data), r.seq,
+                             tuple(correction_entry(r, c, on) for c in corrections.get(r.seq, ())))
+               for r in history.registrations if r.member_id == member and r.kind is not Kind.CORRECTION]
     state = history.state(member, on)
     loss, data = state.loss, {"reason": state.loss.reason.value}
     if state.disqualified_on and loss.reason not in REGISTRABLE_LOSS_REASONS:
@@ -193,6 +205,19 @@ def timeline(ctx: Context, actor: Actor, member_id: str, as_of: date | None = No
             entries.append(TimelineEntry("loss", loss.on, cause.registered_on, cause.publish_on,
                                          cause.publish_on <= on, data))
     return sorted(entries, key=lambda e: (e.effective_on, e.registered_on or e.effective_on))
+
+
+def correction_entry(target, correction, on: date) -> dict:
+    """A 取消・訂正 as the timeline shows it: when, by whom and why, and for a 訂正 the
+    registration as corrected (`entry`)."""
+    c = correction.data
+    fixed = None if c.cancels else corrected(target, c)
+    return {"seq": correction.seq, "cancels": c.cancels, "registered_on": correction.registered_on,
+            "publish_on": correction.publish_on, "published": correction.publish_on <= on,
+            "reason": c.reason, "by": c.by, "values": dict(c.values or {}),
+            "entry": None if fixed is None else TimelineEntry(
+                fixed.kind.value, fixed.effective_on, correction.registered_on, correction.publish_on,
+                correction.publish_on <= on, as_dict(fixed.data), fixed.seq)}
 
 
 def sealed_my_number(ctx: Context, uow: UnitOfWork, clear: str | None,
@@ -210,8 +235,18 @@ def seal(vault, clear: str, digest: str | None = None) -> SealedMyNumber:
     return SealedMyNumber(vault.seal(clear), digest or vault.lookup_hash(clear), clear[-4:])
 
 
-def enrol(ctx: Context, actor: Actor, form: commands.Enrolment) -> MemberView:
-    """資格取得届 / 被扶養者異動届: a new member with 記号・番号・枝番 and an enrolment registration."""
+@dataclass(frozen=True)
+class EnrolmentView(MemberView):
+    """The member just enrolled, with the ids of the members it may duplicate (API.md)."""
+
+    possible_duplicates: list[str] = ()
+
+
+def enrol(ctx: Context, actor: Actor, form: commands.Enrolment) -> EnrolmentView:
+    """資格取得届 / 被扶養者異動届: a new member with 記号・番号・枝番 and an enrolment registration.
+    Members with the same フリガナ and 生年月日, eligible on the 資格取得日 or later, are named in
+    `possible_duplicates`; unless `form.confirm_duplicates`, they stop it (`PossibleDuplicates`,
+    nothing stored: the web form asks the clerk first, D-122)."""
     authorize(actor, Permission.MEMBERS_WRITE)
     registered_on = form.registered_on or ctx.today()
     kana = normalize_kana(form.name_kana, "name_kana")
@@ -228,18 +263,26 @@ def enrol(ctx: Context, actor: Actor, form: commands.Enrolment) -> MemberView:
             found = _new_family(uow, form)
             sealed, holders = sealed_my_number(ctx, uow, clear)
             made = found.enrol_insured(uow.ledger, enrolment, form.qualified_on, registered_on,
-                                       sealed, holders)
+                                       sealed, holders, employer=uow.employers.get(found.symbol),
+                                       employers_kept=uow.employers.kept())
         else:
             found = _insured_family(uow, form)
             sealed, holders = sealed_my_number(ctx, uow, clear, found.family_id)
             made = found.add_dependent(uow.ledger, enrolment, form.qualified_on, registered_on,
                                        sealed, holders)
+        same = duplicates.candidates(uow, kana, form.birth_date, form.qualified_on,
+                                     max(form.qualified_on, registered_on), besides=[made.member_id])
+        if same and not form.confirm_duplicates:
+            raise duplicates.PossibleDuplicates(views(uow, same, ctx.today(), ctx.policy))
         uow.families.save(found)
         identity = found.members[made.member_id].identity
         uow.audit(actor, "member.enrol", str(made.member_id), relationship=form.relationship.value,
                   symbol=identity.symbol, number=identity.number, branch=identity.branch,
-                  registered_on=registered_on.isoformat(), with_my_number=clear is not None)
-        return _member_view(uow, found, made.member_id, ctx.today(), ctx.policy)
+                  registered_on=registered_on.isoformat(), with_my_number=clear is not None,
+                  **({"possible_duplicates": [str(m) for m, _ in same]} if same else {}))
+        view = _member_view(uow, found, made.member_id, ctx.today(), ctx.policy)
+        return EnrolmentView(**{f: getattr(view, f) for f in view.__dataclass_fields__},
+                             possible_duplicates=[str(m) for m, _ in same])
 
 
 def _required(value, field: str):

@@ -62,6 +62,12 @@ class StaffUsers:
         return bool(self.conn.execute(update(users).where(users.c.username == username).values(
             failed_attempts=failures, locked_until=locked_until)).rowcount)
 
+    def set_password(self, username: str, password_hash: str) -> bool:
+        """A new password hash (a change or an admin's reset; the misses and lock-out cleared);
+        False when no user has the name."""
+        return bool(self.conn.execute(update(users).where(users.c.username == username).values(
+            password_hash=password_hash, failed_attempts=0, locked_until=None)).rowcount)
+
 
 class SignInMisses:
     """Misses under a keyed hash of a typed name or card id that signs in nobody."""
@@ -110,3 +116,12 @@ class WebSessions:
         """Ends every session of a subject (a card whose PIN was reset)."""
         self.conn.execute(delete(web_sessions).where(web_sessions.c.role == role,
                                                      web_sessions.c.subject == subject))
+
+    def end_others(self, subject: str, keep: str | None) -> int:
+        """Ends every staff session of a user but the one whose token hash is `keep` (a password
+        change keeps the browser that made it); how many were ended."""
+        query = delete(web_sessions).where(web_sessions.c.subject == subject,
+                                           web_sessions.c.role != "member")
+        if keep is not None:
+            query = query.where(web_sessions.c.token_hash != keep)
+        return self.conn.execute(query).rowcount or 0

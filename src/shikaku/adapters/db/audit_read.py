@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from ...domain.audit_chain import Head
 from . import audit_chain
@@ -30,6 +30,17 @@ class AuditLogView:
         total = repo.count(self.conn, query)
         rows = self.conn.execute(query.order_by(audit_log.c.id.desc()).limit(limit).offset(offset))
         return [dict(row._mapping) for row in rows], total
+
+    def work_between(self, start, end, prefixes: Iterable[str], besides: Iterable[str]) -> list[dict]:
+        """The rows of [start, end) whose action begins with one of `prefixes` and is none of
+        `besides` (本日の受付), oldest first: at, actor, role, action, target (no detail)."""
+        query = (select(audit_log.c.id, audit_log.c.at, audit_log.c.actor, audit_log.c.role, audit_log.c.action,
+                        audit_log.c.target)
+                 .where(audit_log.c.at >= start, audit_log.c.at < end,
+                        or_(*(audit_log.c.action.startswith(prefix, autoescape=True) for prefix in prefixes)),
+                        audit_log.c.action.not_in(list(besides)))
+                 .order_by(audit_log.c.id))
+        return [dict(row._mapping) for row in self.conn.execute(query)]
 
     def actions(self) -> list[str]:
         return list(self.conn.execute(select(audit_log.c.action).distinct().order_by(audit_log.c.action)).scalars())

@@ -17,7 +17,9 @@ def certificate_from_row(row) -> EligibilityCertificate:
     """An eligibility_certificates row as the domain's record."""
     return EligibilityCertificate(row.id, row.member_id, row.serial, CertificateReason(row.reason),
                                   row.issued_on, row.valid_from, row.expires_on, row.superseded_on,
-                                  row.run_id, row.override_note)
+                                  row.run_id, row.override_note, returned_on=row.returned_on,
+                                  cancelled_on=row.cancelled_on, cancel_reason=row.cancel_reason,
+                                  cancelled_by=row.cancelled_by)
 
 
 class SqlCertificates:
@@ -37,6 +39,16 @@ class SqlCertificates:
         """A reissue: these certificates stop being valid on `on` (R-CERT-6)."""
         self.conn.execute(update(eligibility_certificates).where(_C.serial.in_(list(serials)))
                           .values(superseded_on=on))
+
+    def mark_returned(self, certificate_id: int, on: date) -> None:
+        """返納: the certificate came back on `on`."""
+        self.conn.execute(update(eligibility_certificates).where(_C.id == certificate_id)
+                          .values(returned_on=on))
+
+    def cancel(self, certificate_id: int, on: date, reason: str, by: str) -> None:
+        """取消 of a certificate issued in error: not valid from `on`; its serial stays taken (D-128)."""
+        self.conn.execute(update(eligibility_certificates).where(_C.id == certificate_id)
+                          .values(cancelled_on=on, cancel_reason=reason, cancelled_by=by))
 
     def get(self, certificate_id: int) -> EligibilityCertificate | None:
         row = self.conn.execute(select(eligibility_certificates).where(_C.id == certificate_id)).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Mapping
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from ...domain.certificates import IssuedDocument
 from . import repository as repo
@@ -16,7 +16,7 @@ _D = documents.c
 
 def _document(row) -> IssuedDocument:
     return IssuedDocument(row.id, row.member_id, row.kind, row.serial, row.issued_on, row.valid_from,
-                          row.valid_until, row.detail)
+                          row.valid_until, row.detail, row.cancelled_on, row.cancel_reason, row.cancelled_by)
 
 
 class SqlDocuments:
@@ -29,6 +29,11 @@ class SqlDocuments:
         return self.conn.execute(insert(documents).values(
             member_id=member_id, kind=kind, serial=serial, issued_on=issued_on, valid_from=valid_from,
             valid_until=valid_until, detail=dict(detail))).inserted_primary_key[0]
+
+    def cancel(self, document_id: int, on: date, reason: str, by: str) -> None:
+        """取消 of a document issued in error: not valid from `on`; its serial stays taken (D-128)."""
+        self.conn.execute(update(documents).where(_D.id == document_id)
+                          .values(cancelled_on=on, cancel_reason=reason, cancelled_by=by))
 
     def get(self, document_id: int) -> IssuedDocument | None:
         row = self.conn.execute(select(documents).where(_D.id == document_id)).first()

@@ -20,7 +20,8 @@ from .snapshots import encode_snapshot
 
 _RELATIONSHIPS = {relationship.value: relationship for relationship in Relationship}
 # Columns of a member a change may rewrite (the search projection and the vault).
-PROJECTION = ("name", "name_kana", "last_branch", "my_number_cipher", "my_number_hash", "my_number_last4")
+PROJECTION = ("name", "name_kana", "last_branch", "my_number_cipher", "my_number_hash", "my_number_last4",
+              "birth_date", "qualified_on")  # the last two follow a 訂正 of the enrolment (D-125)
 
 
 def record_from_row(row) -> MemberRecord:

@@ -4,6 +4,7 @@ the families these ids belong to."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Iterable
 
 from sqlalchemy import Connection, select
 
@@ -44,6 +45,18 @@ class MemberSearch:
         if birth_date:
             query = query.where(members.c.birth_date == birth_date)
         return self._found(query, (members.c.name_kana, members.c.id), limit)
+
+    def same_reading(self, readings: Iterable[str], birth_dates: Iterable[date]) -> list[tuple[int, int]]:
+        """(member id, family id) of the members with one of these フリガナ (as stored) and one of
+        these 生年月日, by id: the candidates of a possible duplicate (domain.duplicates), found
+        through the index on フリガナ."""
+        readings, births = sorted(set(readings)), sorted(set(birth_dates))
+        found: set[tuple[int, int]] = set()
+        for start in range(0, len(readings), 500):
+            query = select(members.c.id, members.c.family_id).where(
+                members.c.name_kana.in_(readings[start:start + 500]), members.c.birth_date.in_(births))
+            found.update((row.id, row.family_id) for row in self.conn.execute(query))
+        return sorted(found)
 
     def with_my_number(self, *digests: str) -> list[tuple[int, int]]:
         """(member id, family id) of the records holding a 個人番号, by its look-up hashes."""

@@ -14,6 +14,7 @@ from ..access_log import AccessHistory
 from ..vault import Keyring
 from . import audit_chain
 from .accounts import SignInMisses, StaffUsers, WebSessions
+from .addresses import SqlAddresses
 from .audit_read import AuditLogView
 from .card_registry import CardRegistry
 from .cards import LegacyCards, MynaCards
@@ -21,6 +22,7 @@ from .certificate_runs import SqlCertificateRuns
 from .certificates import SqlCertificates
 from .dashboard_read import DashboardFigures
 from .documents import DocumentSerials, SqlDocuments
+from .employers import SqlEmployers
 from .exchange_read import ExchangeRead
 from .families import SqlFamilies, SqlLedger
 from .guessing_flags import GuessingFlags
@@ -55,6 +57,10 @@ class SqlUnitOfWork:
         return SqlFamilies(self.connection)
 
     @cached_property
+    def employers(self) -> SqlEmployers:
+        return SqlEmployers(self.connection)
+
+    @cached_property
     def ledger(self) -> SqlLedger:
         return SqlLedger(self.connection, self.calendar)
 
@@ -73,6 +79,10 @@ class SqlUnitOfWork:
     @cached_property
     def certificates(self) -> SqlCertificates:
         return SqlCertificates(self.connection)
+
+    @cached_property
+    def addresses(self) -> SqlAddresses:
+        return SqlAddresses(self.connection)
 
     @cached_property
     def documents(self) -> SqlDocuments:

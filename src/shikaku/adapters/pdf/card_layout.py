@@ -74,6 +74,11 @@ class CardPrinter:
         _once(c, _form_name(("back", text.title, tuple(text.notes))), lambda: _back(c, text))
         c.showPage()
 
+    def back(self, c: Canvas, face: CardFace) -> None:
+        """The back of a card at the origin (the 注意事項 and the 備考 box)."""
+        text = face.text
+        _once(c, _form_name(("back", text.title, tuple(text.notes))), lambda: _back(c, text))
+
     def front(self, c: Canvas, face: CardFace) -> None:
         """The front of a card at the origin: the form of its layout, then the name, the values,
         the QR code and the 交付番号."""

@@ -280,3 +280,63 @@ def pin_letter_items(doc: PinResetLetterPrint) -> list[tuple[str, str]]:
 def pin_letter_footer(holder: Holder) -> str:
     """The foot of the 暗証番号再設定通知書: it is made once."""
     return f"この通知書は再発行できません（暗証番号は{holder.insurer_name}にも保存されていません）。"
+
+
+# ---------------------------------------------------------------- mailed documents (issue 14)
+# 送付状・台紙 of a card-size document (D-115)
+def mount_title(document: str) -> str:
+    return f"{document}の送付について"
+
+
+MOUNT_INTRO = [
+    "平素より{insurer}の事業にご理解とご協力をいただき、ありがとうございます。",
+    "{document}をお送りします。記載内容をご確認のうえ、大切に保管してください。",
+    "記載内容に誤りがある場合や、お心当たりのない場合は、{insurer}までご連絡ください。",
+]
+MOUNT_CUT_CAPTION = "点線に沿って切り取り、中央の線で山折りにして、表面と裏面を貼り合わせてお使いください"
+MOUNT_FRONT, MOUNT_BACK = "表面", "裏面"
+
+
+def mount_intro(document: str, insurer: str) -> list[str]:
+    return [text.format(document=document, insurer=insurer) for text in MOUNT_INTRO]
+
+
+def mount_items(document: str, serial: str | None, holder: Holder) -> list[tuple[str, str]]:
+    items = [("書類", document), ("氏名", holder.name), ("記号・番号・枝番", _symbol_number_branch(holder))]
+    return items + ([("交付番号", serial)] if serial else [])
+
+
+# 資格確認書の返納のお願い (D-119)
+RETURN_REMINDER = "資格確認書の返納のお願い"
+RETURN_REMINDER_INTRO = [
+    "平素より{insurer}の事業にご理解とご協力をいただき、厚く御礼申し上げます。",
+    "さて、あなたは{lost_on}に{insurer}の資格を喪失されましたが、下記の資格確認書のご返納を"
+    "まだ確認できておりません。",
+    "資格を喪失した後は、この資格確認書を使って受診することはできません。お手数をおかけしますが、"
+    "{deadline}までに{insurer}あてにご返納くださいますようお願い申し上げます。",
+]
+RETURN_REMINDER_NOTES_HEADING = "ご注意"
+RETURN_REMINDER_NOTES = [
+    "資格を喪失した後に資格確認書を使って受診された場合は、{insurer}が負担した医療費（保険給付費）を"
+    "後日返還していただくことになります。",
+    "紛失などにより返納できない場合は、{insurer}までご連絡ください。",
+    "この通知と行き違いにすでにご返納いただいている場合は、ご容赦ください。",
+]
+
+
+def return_reminder_texts(texts: list[str], insurer: str, lost_on: date, deadline: date) -> list[str]:
+    return [text.format(insurer=insurer, lost_on=ymd(lost_on), deadline=ymd(deadline)) for text in texts]
+
+
+def return_reminder_items(holder: Holder, serial: str, valid_from: date, expires_on: date,
+                          lost_on: date, deadline: date) -> list[tuple[str, str]]:
+    return [("氏名", holder.name), ("記号・番号・枝番", _symbol_number_branch(holder)),
+            ("交付番号", serial), ("有効期間", f"{ymd(valid_from)}から{ymd(expires_on)}まで"),
+            ("資格喪失日", ymd(lost_on)), ("返納期限", ymd(deadline))]
+
+
+def contact_footer(insurer: str) -> str:
+    return f"お問い合わせ先：{insurer}"
+
+
+NO_ADDRESS = "（送付先未登録）"

@@ -14,6 +14,7 @@ from .. import web
 from . import (
     accounts,
     audit,
+    corrections,
     documents,
     fast_path,
     guessing,
@@ -30,7 +31,7 @@ from .edge import Edge
 
 # In the order of the OpenAPI document.
 FEATURES = (society, tokens, members, myna, accounts, verification, documents, runs, reception, guessing,
-            audit)
+            audit, corrections)
 
 
 def create_app(ctx: Context, limits: RateLimits | None = None) -> FastAPI:

@@ -21,7 +21,9 @@ class MemberPage(BaseModel):
 
 
 @router.post("/members", status_code=201, tags=["members"])
-def enrol(ctx: Ctx, body: commands.Enrolment, who: Caller(Permission.MEMBERS_WRITE)) -> members.MemberView:
+def enrol(ctx: Ctx, body: commands.Enrolment, who: Caller(Permission.MEMBERS_WRITE)) -> members.EnrolmentView:
+    """201 even when the same フリガナ and 生年月日 belong to an eligible member: their ids are in
+    `possible_duplicates` (API.md)."""
     return members.enrol(ctx, who, body)
 
 

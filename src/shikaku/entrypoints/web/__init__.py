@@ -9,7 +9,21 @@ from fastapi.staticfiles import StaticFiles
 from ...service_layer.context import Context
 from ..api import problems
 from ..api.guard import trace_refusal
-from . import audit, common, dashboard, imports, members, portal, runs, staff, tokens
+from . import (
+    account,
+    audit,
+    common,
+    corrections,
+    dashboard,
+    imports,
+    members,
+    portal,
+    printing,
+    runs,
+    staff,
+    today,
+    tokens,
+)
 
 _ERROR_TITLES = {401: "ログインが必要です", 403: "権限がありません", 404: "ページが見つかりません",
                  423: "ロックされています"}
@@ -44,9 +58,13 @@ def install(app: FastAPI, ctx: Context) -> None:
 
     app.include_router(staff.router)
     app.include_router(members.router)
+    app.include_router(corrections.router)  # 取消・訂正 (task D)
     app.include_router(runs.router)
     app.include_router(dashboard.router)
     app.include_router(audit.router)
     app.include_router(imports.router)
     app.include_router(tokens.router)
+    assert printing.society_name  # its template globals are registered on import (task F)
+    app.include_router(today.router)  # 本日の受付 (task F)
+    app.include_router(account.router)  # パスワードの変更 (task F)
     app.include_router(portal.router)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from ...service_layer import audit_trail
 from .common import ROLE, Staff, page, page_number
+from .exports import audit_csv, wants_csv
 from .labels import CERTIFICATIONS
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -48,6 +49,9 @@ ACTIONS = {
     "my_number.purge": "保存期間を過ぎた個人番号の削除", "db.backup": "バックアップの作成",
     "portal.screen": "加入者ポータル: 資格情報の閲覧", "portal.screen_pdf": "加入者ポータル: 資格情報のPDF",
     "portal.history": "加入者ポータル: 照会履歴の閲覧", "portal.what_to_bring": "加入者ポータル: 受診に必要なもの",
+    "export.csv": "CSVの出力", "user.password.change": "パスワードの変更",
+    "user.password.change.failed": "パスワードの変更の失敗（現在のパスワードの誤り）",
+    "user.password.reset": "パスワードの再設定（管理者による）",
 }
 
 # Keys of the detail JSON in Japanese; others are shown as they are.
@@ -62,6 +66,9 @@ DETAIL_KEYS = {
     "status": "応答", "suppressed": "記録を省略した同種の拒否", "my_number": "個人番号", "found": "該当",
     "flag_id": "警告ID", "birth_dates": "試された生年月日", "facility": "医療機関",
     "locked": "ロック中", "member": "加入者",
+    "encoding": "文字コード", "replaced": "〓に置き換えた文字数", "criteria": "検索条件", "total": "該当件数",
+    "refusals": "拒否された試行のみ", "ended_sessions": "終了したログイン", "day": "日付",
+    "target": "対象", "action": "操作", "run": "処理", "job": "取込",
 }
 
 
@@ -81,6 +88,8 @@ def audit_page(request: Request, session: Staff) -> Response:
     action = query.get("action", "").strip()[:MAX_FILTER]
     refusals = query.get("refusals") == "on"
     number = page_number(query.get("page"))
+    if wants_csv(request):  # the filtered log as a CSV file (D-134)
+        return audit_csv(request, session, target or None, action or None, refusals, ACTIONS, readable)
     items, total = audit_trail.read(ctx, session.actor, target=target or None, action=action or None,
                                     refusals=refusals, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     known = audit_trail.actions(ctx, session.actor)

@@ -23,8 +23,7 @@ from ...service_layer.accounts import WebSession
 from ...service_layer.auth import STAFF, Permission, Role, authorize
 from ...service_layer.context import Context, in_japan
 from ..api.guard import trace_refusal
-from ..api.problems import validation_problem
-from . import labels
+from . import form_input, labels
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "shikaku_session"
@@ -52,6 +51,8 @@ templates.env.filters.update(wareki=_wareki, both=_both,
 templates.env.filters.update(labels.FILTERS, jst=lambda v: in_japan(v).strftime("%Y-%m-%d %H:%M"))
 templates.env.filters["wareki_time"] = lambda v: f"{format_wareki(in_japan(v).date())} {in_japan(v):%H:%M}"
 templates.env.globals["labels"] = labels  # option lists of the forms (reasons, kinds)
+templates.env.globals["field_label"] = form_input.label  # the error list names each field
+templates.env.globals["limit_of"] = form_input.limit_of  # fields state their limit
 
 
 class SignInRequired(Exception):
@@ -153,10 +154,12 @@ def redirect(request: Request, url: str, flash: str | None = None) -> RedirectRe
 
 
 def errors_of(exc: Exception) -> dict[str, str]:
-    """Field → Japanese message; the key "" holds a message about the whole form."""
+    """Field → Japanese message (the limit stated, form_input); the key "" holds a message
+    about the whole form."""
     if isinstance(exc, ValidationError):
-        _, body = validation_problem(exc.errors())
-        return {item["field"]: item["message"] for item in body["errors"]}
+        return form_input.validation_errors(exc)
+    if isinstance(exc, form_input.FormRefused):
+        return exc.errors
     if isinstance(exc, DomainError):
         return {exc.field or "": exc.message} if exc.field else {"": exc.message}
     raise exc
@@ -166,8 +169,24 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 def parse(model: type[Model], values: dict[str, str], **extra: Any) -> Model:
-    """A command from form strings: empty fields are left out so that defaults apply."""
-    return model.model_validate({**{k: v for k, v in values.items() if v.strip() != ""}, **extra})
+    """A command from form strings: empty fields are left out so that defaults apply; dates and
+    amounts are read as the import reads them (form_input). Every refused field is reported at
+    once, in the order of the form (`form_input.FormRefused`)."""
+    present = {k: v for k, v in values.items() if v.strip() != ""}
+    read_values, unreadable = form_input.read(model, present)
+    try:
+        command = model.model_validate({**read_values, **extra})
+    except ValidationError as exc:
+        if not unreadable:
+            raise
+        errors = {**form_input.validation_errors(exc), **unreadable}
+    else:
+        if not unreadable:
+            return command
+        errors = unreadable
+    order = list(values)
+    raise form_input.FormRefused(dict(sorted(errors.items(), key=lambda item: (
+        order.index(item[0]) if item[0] in order else len(order)))))
 
 
 def submit(request: Request, session: WebSession, values: dict[str, str], act: Callable[[], Any],
@@ -180,7 +199,7 @@ def submit(request: Request, session: WebSession, values: dict[str, str], act: C
         if isinstance(exc, DomainError) and exc.status in (401, 403, 404):
             raise  # not a matter of the form: the error page says it
         return page(request, template, session, status=422, values=values, errors=errors_of(exc),
-                    refused=getattr(exc, "code", None), **page_values)
+                    refused=getattr(exc, "code", None), refusal=exc, **page_values)
     return on_success(result)
 
 

@@ -25,6 +25,7 @@ from ...service_layer.auth import Actor, Permission, authorize
 from ...service_layer.context import Context
 from . import background
 from .common import Staff, StaffMay, form_data, page, redirect
+from .exports import import_errors_csv, wants_csv
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -110,6 +111,8 @@ async def upload_file(request: Request, session: StaffMay(Permission.MEMBERS_WRI
 
 @router.get("/imports/{job_id}")
 def import_page(request: Request, session: Staff, job_id: str) -> Response:
+    if wants_csv(request):  # the import's errors as a CSV file (D-134)
+        return import_errors_csv(request, session, job_id, _job(session, job_id).result)
     return page(request, "staff/import.html", session, job=_job(session, job_id))
 
 

@@ -61,14 +61,16 @@ LOSS_REASONS = {**LOSS_REASON_LABELS, LossReason.LATE_ELDERLY: "75歳到達（�
 
 # 資格の履歴: what a registration recorded, and the attributes a 変更届 changes.
 REGISTRATION_KINDS = {"enrolment": "資格取得", "amendment": "変更", "my_number": "個人番号の登録",
-                      "disqualification": "資格喪失", "certification": "認定", "loss": "資格喪失"}
+                      "disqualification": "資格喪失", "certification": "認定", "loss": "資格喪失",
+                      "correction": "取消・訂正"}
 CERTIFICATIONS = {"limit": "限度額適用認定", "limit_reduction": "限度額適用・標準負担額減額認定",
                   "specific_disease": "特定疾病の認定"}
 LIMIT_KINDS = {"limit": "限度額適用認定（限度額適用認定証の交付）",
                "limit_reduction": "限度額適用・標準負担額減額認定（住民税非課税の方）"}
 ATTRIBUTES = {"name": "氏名", "name_kana": "フリガナ", "birth_date": "生年月日", "sex": "性別",
               "standard_monthly_remuneration": "標準報酬月額", "resident_tax_exempt": "住民税非課税",
-              "income_declared_low": "基準収入額適用", "coverage_ends_on": "資格終了予定日"}
+              "income_declared_low": "基準収入額適用", "coverage_ends_on": "資格終了予定日",
+              "kinship": "続柄", "reason": "喪失理由", "valid_until": "認定の終了日"}
 
 DISEASES = {code: f"{'①②③'[int(code) - 1]}{name}" for code, name in SPECIFIC_DISEASES.items()}
 

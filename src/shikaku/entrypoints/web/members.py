@@ -84,6 +84,8 @@ def member_page(request: Request, session: Staff, member_id: str) -> Response:
                 documents=documents.list_documents(ctx, actor, member_id),
                 access_log=access_log, access_total=access_total,
                 can_write=allowed(actor, Permission.MEMBERS_WRITE),
+                can_cancel_loss=allowed(actor, Permission.CANCEL_LOSS),  # 取消・訂正 (D-128)
+                can_cancel_documents=allowed(actor, Permission.DOCUMENTS_CANCEL),
                 portal_pin=accounts.portal_pin(ctx, actor, member_id))
 
 

@@ -23,6 +23,7 @@ from ...service_layer.auth import Permission
 from ...service_layer.context import Context
 from . import background
 from .common import StaffMay, form_data, page, parse, redirect, submit, templates
+from .exports import run_items_csv, runs_csv, wants_csv
 from .labels import ISSUE_REASONS, cohort_options, cohorts, renewal_hint
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -49,6 +50,9 @@ def _form_wording(ctx: Context) -> dict:
 def runs_page(request: Request, session: StaffMay(Permission.RUNS)) -> Response:
     """The form that starts a run, and the runs so far."""
     ctx = request.app.state.ctx
+    if wants_csv(request):  # the runs listed, as a CSV file (D-134)
+        return runs_csv(request, session, runs.list_runs(ctx, session.actor, HISTORY), KINDS,
+                        lambda run: describe(run, ctx.policy))
     return page(request, "staff/runs.html", session, kinds=KINDS, errors={}, **_form_wording(ctx),
                 past=runs.list_runs(ctx, session.actor, HISTORY),
                 values={"kind": "ex_officio", "run_on": ctx.today().isoformat(), "cohort": "legacy_holders",
@@ -88,6 +92,8 @@ def _progress(request: Request, session: WebSession, run_id: str) -> dict:
 
 @router.get("/runs/{run_id}")
 def run_page(request: Request, session: StaffMay(Permission.RUNS), run_id: str) -> Response:
+    if wants_csv(request):  # the run's members (its manifest) as a CSV file (D-134)
+        return run_items_csv(request, session, run_id)
     return page(request, "staff/run.html", session, **_progress(request, session, run_id))
 
 

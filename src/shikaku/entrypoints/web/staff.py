@@ -9,6 +9,7 @@ from ...domain.errors import DomainError
 from ...domain.numbers import looks_like_my_number, masked_if_my_number
 from ...service_layer import accounts, commands, members
 from .common import Staff, errors_of, form_data, page, parse, remote, sign_in_post, sign_out_post
+from .exports import search_csv, wants_csv
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -49,6 +50,8 @@ def search(request: Request, session: Staff) -> Response:
         errors = {k: MY_NUMBER_IN_URL for k in numbers}
     elif any(v.strip() for v in values.values()):
         try:
+            if wants_csv(request):  # the same search as a CSV file (D-134)
+                return search_csv(request, session, parse(commands.MemberSearch, values))
             found, total = members.search(request.app.state.ctx, session.actor,
                                           parse(commands.MemberSearch, values))
         except (ValidationError, DomainError) as exc:

@@ -10,6 +10,7 @@ import marshal
 from datetime import date
 
 from ...adapters.spill import Spill
+from ...domain.employers import Employer
 from ...domain.errors import DomainError
 from ...domain.family import Family, Holder, SealedMyNumber
 from ...domain.notifications import Notification, NotificationKind, RowError, error_from, row_error
@@ -35,7 +36,7 @@ def apply(ctx: Context, actor: Actor, spill: Spill, result: ImportResult, progre
                 result.status, result.duplicate_of = "duplicate", str(earlier.id)
                 result.add_error(_duplicate_error(earlier))
                 return
-            loader = Loader(load, spill.tags())
+            loader = Loader(load, spill.tags(), uow.employers.all())
             load.expect(spill.count)
             done = 0
             for chunk in spill.groups(CHUNK_ROWS):
@@ -65,9 +66,10 @@ def _duplicate_error(earlier) -> RowError:
 class Loader:
     """Applies chunks of a file's families to the registry's families through the family model."""
 
-    def __init__(self, load, digests):
+    def __init__(self, load, digests, employers: dict[str, Employer]):
         self.load, self.ledger = load, load.ledger
         self.holders = load.holders(digests)
+        self.employers, self.employers_kept = employers, bool(employers)  # read once per import (D-111)
 
     def check(self, chunk: list[tuple[str, list[bytes]]]) -> list[RowError]:
         groups = [(key, [_unpack(p) for p in payloads]) for key, payloads in chunk]
@@ -97,7 +99,8 @@ class Loader:
         family = Family.open(self.ledger, n.family_symbol, n.family_number, family)
         family.enrol_insured(self.ledger, _enrolled(n, standard_monthly_remuneration=n.standard_monthly_remuneration,
                                                     resident_tax_exempt=n.resident_tax_exempt),
-                             n.qualified_on, n.registered_on, sealed, self._holders(family, sealed))
+                             n.qualified_on, n.registered_on, sealed, self._holders(family, sealed),
+                             employer=self.employers.get(n.family_symbol), employers_kept=self.employers_kept)
         return family
 
     def _dependent(self, family: Family | None, n: Notification, sealed) -> Family:

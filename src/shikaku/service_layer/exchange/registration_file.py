@@ -51,6 +51,8 @@ def export_registrations(ctx: Context, actor: Actor, on: date, path: Path) -> Ex
         for family in uow.exchange_read.families_published_on(on):
             for identity, registration in family.history.newly_visible(on):
                 row = _registration_row(family.history, identity, registration, insurer)
+                if row is None:  # a 取消, or a correction of a 認定 (D-127)
+                    continue
                 if row.pop("reveal", False):
                     row["my_number"] = reveal(ctx, uow, actor, family.members[identity.member_id],
                                               "national_registration_file")
@@ -63,7 +65,12 @@ def export_registrations(ctx: Context, actor: Actor, on: date, path: Path) -> Ex
 
 
 def _registration_row(family: FamilyHistory, identity: Identity, registration: Registration,
-                      insurer: str) -> dict:
+                      insurer: str) -> dict | None:
+    if registration.kind is Kind.CORRECTION:  # a 訂正 is sent as the registration it corrects (D-127)
+        target = next((r for r in family.of(identity.member_id) if r.seq == registration.data.corrects), None)
+        if registration.data.cancels or target is None or target.kind is Kind.CERTIFICATION:
+            return None
+        registration = target._replace(registered_on=registration.registered_on)
     enrolment = next(r for r in family.of(identity.member_id) if r.kind is Kind.ENROLMENT)
     insured = identity.relationship is Relationship.INSURED
     row = {"insurer_number": insurer, "symbol": identity.symbol, "number": identity.number,
