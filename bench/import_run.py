@@ -60,6 +60,7 @@ class _FileWriter:
         from faker.providers.person.ja_JP import Provider
 
         self.rng = rng
+        self.people: set[tuple[str, date]] = set()  # (フリガナ without spaces, 生年月日) used
         self.surnames = [p for p in Provider.last_name_pairs if _cp932(p[0])]
         self.given = ([p for p in Provider.first_name_male_pairs if _cp932(p[0])],
                       [p for p in Provider.first_name_female_pairs if _cp932(p[0])])
@@ -98,6 +99,16 @@ class _FileWriter:
         space = "\u3000" if self.rng.random() < 0.3 else " "  # full-width spaces are common
         return f"{surname[0]}{space}{given[0]}", kana
 
+    def someone(self, surname: tuple[str, str], female: int, birth: date) -> tuple[str, str]:
+        """A name whose reading and birth date no earlier person of the file has: a generated file
+        holds no possible duplicates (同一人物の可能性, D-154), as a demo society's file."""
+        while True:
+            name, kana = self.person(surname, female)
+            key = (unicodedata.normalize("NFKC", kana).replace(" ", ""), birth)
+            if key not in self.people:
+                self.people.add(key)
+                return name, kana
+
     def family(self) -> list[list[str]]:
         rng = self.rng
         symbol = self.symbols[bisect_right(self.weights, rng.random() * self.weights[-1])]
@@ -109,7 +120,7 @@ class _FileWriter:
         female = int(rng.random() < 0.4)
         qualified = INTAKE if rng.random() < 0.8 else INTAKE + timedelta(days=rng.randrange(0, 180))
         received = self.day(qualified + timedelta(days=rng.randint(1, 9)))
-        name, kana = self.person(surname, female)
+        name, kana = self.someone(surname, female, birth)
         grade = GRADES[min(len(GRADES) - 1, max(0, int(rng.gauss(7, 4))))]
         rows = [["資格取得", symbol, number, "本人", "", "", name, kana, self.day(birth), "男女"[female],
                  self.day(qualified), "", "", f"{grade:,}" if rng.random() < 0.3 else str(grade),
@@ -124,7 +135,7 @@ class _FileWriter:
                 if all(child_birth != b for _, _, b in dependents):
                     dependents.append(("子", int(rng.random() < 0.49), child_birth))
         for kinship, sex, dep_birth in dependents:
-            dep_name, dep_kana = self.person(surname, sex)
+            dep_name, dep_kana = self.someone(surname, sex, dep_birth)
             rows.append(["被扶養者追加", "", "", kinship, symbol, number, dep_name, dep_kana, self.day(dep_birth),
                          "男女"[sex], self.day(max(qualified, dep_birth)), "", "", "",
                          self.my_number() if rng.random() < 0.9 else "", "", "0", received])

@@ -47,7 +47,7 @@ from stdnum.jp.in_ import calc_check_digit
 
 from shikaku.domain.numbers import luhn_check_digit
 
-SYMBOL = "7777777"  # 記号 of the soak's enrolments: 7 digits, no demo employer has one (4–6)
+SYMBOL = "7777777"  # 記号 of the soak's enrolments: its own 事業所, 7 digits (no demo employer has one)
 TIMEOUT = 10.0  # seconds: a later answer is an error
 ON_TARGET = 0.98  # of the target rate
 WARM_UP = (0.2, 120.0)  # the first fifth of the run, at most 2 minutes: caches and pools fill
@@ -324,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
             tokens = [call(server.base, "/api/v1/facilities", admin,
                            {"code": facility_code(n), "name": f"負荷試験 {n}"})["token"]
                       for n in range(args.facilities)]
+            call(server.base, "/api/v1/employers", admin,
+                 {"symbol": SYMBOL, "name": "負荷試験株式会社", "applied_on": "2000-04-01"})
             try:
                 run, verified, written = uvloop.run(soak(server, args, queries, tokens, admin))
             except asyncio.CancelledError:  # SIGTERM during the load

@@ -14,7 +14,7 @@ from starlette.routing import Mount
 
 from shikaku.service_layer import accounts, documents, myna, runs, society
 from shikaku.service_layer.auth import Actor, Role
-from tests.builders import insured_body, my_number
+from tests.builders import insured_body, my_number, symbol
 
 ADMIN, SUPERVISOR, CLERK, AUDITOR = "admin", "supervisor", "clerk", "auditor"
 FACILITY, MEMBER = "facility", "member"
@@ -36,6 +36,15 @@ class Case:
 
     def payload(self):
         return self.body() if callable(self.body) else self.body
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A multipart body of one file (API imports)."""
+
+    field: str
+    name: str
+    content: bytes
 
 
 def case(method: str, path: str, roles, body=None) -> Case:
@@ -103,6 +112,22 @@ API = [
          {"reason": "誤記", "name": "訂正 一郎"}),
     case("POST", "/api/v1/eligibility-certificates/{cert}/cancellation", MANAGERS, {"reason": "誤交付"}),
     case("POST", "/api/v1/documents/{doc}/cancellation", MANAGERS, {"reason": "誤交付"}),
+    # 事業所 (issue 14); an unknown 記号 answers 404 to those who may ask
+    case("POST", "/api/v1/employers", WRITERS, lambda: {"symbol": symbol(), "name": "試験株式会社"}),
+    case("GET", "/api/v1/employers", STAFF),
+    case("GET", "/api/v1/employers/999999999", STAFF),
+    case("PATCH", "/api/v1/employers/999999999", WRITERS, {"name": "試験株式会社"}),
+    case("POST", "/api/v1/employers/import", WRITERS,  # a file with an error: 422, nothing stored
+         Upload("file", "employers.csv", "記号,名称\n,名無し\n".encode())),
+    # part B: 住所・返納 (the matrix's certificate: the first caller records its return, 409 after)
+    case("GET", "/api/v1/postcodes/1000001", STAFF),
+    case("GET", "/api/v1/members/{member}/address", STAFF),
+    case("PUT", "/api/v1/members/{member}/address", WRITERS, {"postcode": "100-0001", "address": "東京都千代田区千代田1-1"}),
+    case("GET", "/api/v1/eligibility-certificates/{cert}/mailer.pdf", STAFF),
+    case("GET", "/api/v1/documents/{doc}/mailer.pdf", STAFF),
+    case("POST", "/api/v1/eligibility-certificates/{cert}/return", WRITERS, {}),
+    case("GET", "/api/v1/reports/unreturned-certificates", STAFF),
+    case("GET", "/api/v1/reports/unreturned-certificates/reminders.pdf", STAFF),  # none out: 404
 ]
 
 # Web pages: a role outside the set is refused (403 page) or sent to its sign-in page.
@@ -165,6 +190,26 @@ WEB = [
     case("GET", "/staff/audit?format=csv", {ADMIN, AUDITOR}),
     case("GET", "/staff/runs?format=csv", MANAGERS),
     case("GET", "/staff/runs/{run}?format=csv", MANAGERS),
+    # part A: 事業所 (an unknown 記号 answers 404 to those who may ask)
+    case("GET", "/staff/employers", STAFF),
+    case("GET", "/staff/employers?q=1&format=csv", STAFF),
+    case("GET", "/staff/employers/new", WRITERS),
+    case("POST", "/staff/employers/new", WRITERS, {}),  # nothing typed: the form again (422)
+    case("GET", "/staff/employers/import", WRITERS),
+    case("POST", "/staff/employers/import", WRITERS, {}),  # no file: the form again (422)
+    case("GET", "/staff/employers/999999999", STAFF),
+    case("GET", "/staff/employers/999999999/edit", WRITERS),
+    case("POST", "/staff/employers/999999999/edit", WRITERS, {"name": "試験株式会社"}),
+    # part B: 住所・返納
+    case("GET", "/staff/members/{member}/address", WRITERS),
+    case("POST", "/staff/members/{member}/address", WRITERS, {}),  # nothing typed: the form again (422)
+    case("GET", "/staff/postcodes/1000001", STAFF),
+    case("GET", "/staff/certificates/{cert}/mailer.pdf", STAFF),
+    case("GET", "/staff/documents/{doc}/mailer.pdf", STAFF),
+    case("POST", "/staff/certificates/{cert}/return", WRITERS, {}),
+    case("GET", "/staff/unreturned", STAFF),
+    case("GET", "/staff/unreturned?format=csv", STAFF),
+    case("GET", "/staff/unreturned/reminders.pdf", STAFF),
 ]
 
 CASES = API + WEB
@@ -194,7 +239,8 @@ def test_matrix_is_complete(client):
                  .replace("{cert}", "{cert_id}").replace("{doc}", "{doc_id}")
                  .replace("{run}", "{run_id}").replace("{card}", "{card_id}")
                  .replace("{job}", "{job_id}").replace("{token}", "{token_id}")
-                 .replace("{flag}", "{flag_id}")) for c in CASES}
+                 .replace("{flag}", "{flag_id}").replace("999999999", "{symbol}")
+                 .replace("postcodes/1000001", "postcodes/{code}")) for c in CASES}
     assert served - declared == set(), "routes missing from the matrix"
     assert declared - served == set(), "matrix entries for routes that do not exist"
 
@@ -250,6 +296,9 @@ class World:
         payload = c.payload() if body is KEEP else body
         if c.path.startswith("/api/"):
             headers = {"Authorization": f"Bearer {self.tokens[role]}" if role in self.tokens else ""}
+            if isinstance(payload, Upload):
+                return self.client.request(c.method, url, headers=headers, follow_redirects=False,
+                                           files={payload.field: (payload.name, payload.content, "text/csv")})
             if isinstance(payload, bytes):
                 return self.client.request(c.method, url, content=payload, follow_redirects=False,
                                            headers={**headers, "Content-Type": "application/json"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
@@ -17,8 +18,10 @@ from stdnum.jp import in_
 
 from shikaku.adapters.db.families import refresh_snapshot
 from shikaku.adapters.db.schema import (
+    employers,
     family_snapshots,
     legacy_cards,
+    member_addresses,
     members,
     myna_cards,
     registrations,
@@ -103,6 +106,8 @@ def test_size_and_summary(demo, views):
     assert f"被扶養者 {len(views) - insured:,} 人" in summary
     for word in ("資格喪失者", "個人番号登録済み", "氏名変更", "マイナ保険証利用登録", "健康保険証"):
         assert word in summary
+    kept = _count(ctx, employers)
+    assert kept > 3 and f"事業所 {kept:,} か所（うち脱退 3 か所）を登録しました" in summary
     assert 0.5 < insured / len(views) < 0.7  # about 0.7 dependents per insured
 
 
@@ -257,9 +262,10 @@ def _generated_rows(ctx, last_member: int | None) -> dict[str, list[dict]]:
     """The rows of the loaded tables (JSON parsed, no ciphertext), up to a member id."""
     keys = {members: members.c.id, registrations: registrations.c.seq,
             family_snapshots: family_snapshots.c.family_id, myna_cards: myna_cards.c.card_id,
-            legacy_cards: legacy_cards.c.id}
+            legacy_cards: legacy_cards.c.id, member_addresses: member_addresses.c.member_id}
     member_of = {members: members.c.id, registrations: registrations.c.member_id,
-                 family_snapshots: family_snapshots.c.family_id, legacy_cards: legacy_cards.c.member_id}
+                 family_snapshots: family_snapshots.c.family_id, legacy_cards: legacy_cards.c.member_id,
+                 member_addresses: member_addresses.c.member_id}
     found = {}
     with ctx.connection() as conn:
         for table, key in keys.items():
@@ -313,10 +319,10 @@ def test_showcase_members(demo):
 
 def test_a_second_run_adds_nothing(demo):
     ctx, _ = demo
-    before = [_count(ctx, t) for t in (members, registrations, myna_cards, legacy_cards)]
+    before = [_count(ctx, t) for t in (members, registrations, myna_cards, legacy_cards, member_addresses)]
     again = generate(ctx, members=WANTED, seed=7)
     assert "生成しませんでした" in again
-    assert [_count(ctx, t) for t in (members, registrations, myna_cards, legacy_cards)] == before
+    assert [_count(ctx, t) for t in (members, registrations, myna_cards, legacy_cards, member_addresses)] == before
 
 
 def test_the_service_layer_keeps_working_after_the_load(demo):
@@ -348,6 +354,23 @@ def test_postgresql_tables_are_vacuumed_after_the_load(demo):
         rows = conn.execute(text(
             "SELECT relname, last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
             "WHERE relname IN ('members', 'registrations', 'family_snapshots', 'myna_cards', "
-            "'legacy_cards', 'symbols')")).all()
+            "'legacy_cards', 'symbols', 'employers')")).all()
     assert sorted(rows) == [(name, True, True) for name in sorted(
-        ("members", "registrations", "family_snapshots", "myna_cards", "legacy_cards", "symbols"))]
+        ("members", "registrations", "family_snapshots", "myna_cards", "legacy_cards", "symbols", "employers"))]
+
+
+def test_every_insured_has_the_home_address_of_the_family(demo):
+    """One 住所 per family, on the insured (a real 郵便番号, NNN-NNNN), sent to the home; the
+    dependents have none of their own (their documents go to the insured's, D-160)."""
+    ctx, _ = demo
+    with ctx.connection() as conn:
+        rows = conn.execute(select(members.c.id, members.c.family_id, member_addresses.c.postcode,
+                                   member_addresses.c.address, member_addresses.c.mail_to)
+                            .join(member_addresses, member_addresses.c.member_id == members.c.id)).all()
+        generated = max(r.id for r in rows)  # later tests of this module add members without
+        families = conn.execute(select(func.count()).select_from(members).where(
+            members.c.id == members.c.family_id, members.c.id <= generated)).scalar_one()
+    assert all(r.id == r.family_id for r in rows)
+    assert len(rows) == families
+    assert all(re.fullmatch(r"\d{3}-\d{4}", r.postcode) and r.mail_to == "home" for r in rows)
+    assert len({r.address for r in rows}) > 50

@@ -323,3 +323,13 @@ def _page(pdf: bytes, tmp_path: Path, page: int) -> bytes:
     source, target = write(pdf, tmp_path), tmp_path / "one.pdf"
     subprocess.run(["qpdf", str(source), "--pages", str(source), str(page), "--", str(target)], check=True)
     return target.read_bytes()
+
+
+@pytest.mark.parametrize("issued_on, penalty, not_printed", [(date(2025, 5, 31), "懲役", "拘禁刑"),
+                                                             (date(2025, 6, 1), "拘禁刑", "懲役")])
+def test_the_back_names_the_penalty_of_the_issue_date(renderer, tmp_path, issued_on, penalty, not_printed):
+    """懲役 became 拘禁刑 on 2025-06-01 (D-156): a card says what the law said on its 交付年月日."""
+    for render in (lambda d: renderer.eligibility_certificate(replace(YOUNG, issued_on=d, valid_from=d)),
+                   lambda d: renderer.elderly_certificate(replace(ELDERLY, issued_on=d))):
+        back = text(render(issued_on), tmp_path, page=2)
+        assert f"詐欺罪として{penalty}の処分" in back and not_printed not in back

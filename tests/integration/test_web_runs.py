@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from shikaku.service_layer import commands, dashboard, documents, members, myna
+from shikaku.service_layer import commands, corrections, dashboard, documents, members, myna
 from shikaku.service_layer.auth import Actor, Role
 from tests.builders import my_number, symbol
 from tests.helpers import sign_in_staff, wait_for
@@ -109,6 +109,38 @@ def test_dashboard_figures_on_a_known_registry(ctx, admin, registry):
     assert figures.unreturned[0]["lost_on"] == date(2026, 1, 1)
 
 
+def _last_registration(ctx, admin, member_id: str) -> int:
+    return corrections.registrations(ctx, admin, member_id)[-1].seq
+
+
+def test_dashboard_counts_registrations_as_corrected(ctx, admin):
+    """A cancelled loss no longer ends eligibility, a loss whose date is corrected ends it on the
+    corrected day, and a corrected coverage end counts (D-124) — as the member page says."""
+    cancelled = _enrol(ctx, admin, "取消", "2020-04-01")
+    members.disqualify(ctx, admin, cancelled, commands.Disqualification(
+        disqualified_on="2025-10-01", registered_on="2025-10-02", reason="retirement"))
+    corrections.cancel_registration(ctx, admin, cancelled, _last_registration(ctx, admin, cancelled),
+                                    corrections.Cancellation(reason="誤登録", registered_on="2025-10-20"))
+    moved = _enrol(ctx, admin, "訂正", "2020-04-01")
+    members.disqualify(ctx, admin, moved, commands.Disqualification(
+        disqualified_on="2025-10-01", registered_on="2025-10-02", reason="retirement"))
+    corrections.correct_registration(ctx, admin, moved, _last_registration(ctx, admin, moved),
+                                     corrections.Correction(reason="日付誤り", effective_on="2026-02-01",
+                                                            registered_on="2025-10-20"))
+    ended = _enrol(ctx, admin, "期限", "2020-04-01", coverage_ends_on="2025-12-31")
+    corrections.correct_registration(ctx, admin, ended, _last_registration(ctx, admin, ended),
+                                     corrections.Correction(reason="期限誤り", coverage_ends_on="2026-03-31",
+                                                            registered_on="2025-06-02"))
+    by_day = {p.on: p.eligible for p in dashboard.figures(ctx, Actor(Role.AUDITOR, "kansa")).rate_by_month}
+    assert by_day[date(2025, 10, 31)] == 3  # the cancelled loss and the moved one: all three
+    assert by_day[date(2026, 1, 31)] == 3  # the corrected coverage end is later
+    assert by_day[date(2026, 2, 28)] == 2  # the moved loss, on its corrected day
+    assert by_day[date(2026, 4, 30)] == 1  # the corrected coverage end 2026-03-31 passed
+    views = {m: members.get_member(ctx, admin, m, as_of=date(2026, 2, 28)).eligible
+             for m in (cancelled, moved, ended)}
+    assert views == {cancelled: True, moved: False, ended: True}
+
+
 def test_dashboard_page_draws_the_charts(client, ctx, registry):
     sign_in_staff(client, ctx, "clerk")
     html = client.get("/staff/dashboard").text
@@ -170,7 +202,8 @@ def test_audit_log_newest_first_filtered_by_target_and_action(client, ctx, regis
     assert "<th scope=\"col\">操作</th>" in html and "資格喪失の登録" in html
     found = client.get(f"/staff/audit?target={registry['C']}&action=member.disqualify").text
     assert found.count("<tr>") == 2  # the heading and the one row
-    assert "<dt>理由</dt><dd>retirement</dd>" in found and "<dt>資格喪失日</dt><dd>2026-01-01</dd>" in found
+    assert "<dt>理由</dt><dd>退職</dd>" in found and "<dt>資格喪失日</dt><dd>令和8年1月1日</dd>" in found  # D-159
+    assert "retirement" not in found and "member.disqualify</code>" not in found
     assert client.get("/staff/audit?action=no.such.action").text.count("条件に合う記録はありません") == 1
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any, Iterable, Iterator
 
 from shikaku.domain.calendar import BusinessCalendar
@@ -52,6 +53,7 @@ class Store:
     audit_key: str | None = None  # the key id the audit chain hashes new rows with
     addresses: dict = field(default_factory=dict)  # (domain.addresses.Address, updated_on) by member id
     employer_posts: dict = field(default_factory=dict)  # domain.addresses.EmployerPost by 記号
+    idempotency_keys: dict = field(default_factory=dict)  # the idempotency_keys rows by key hash
 
 
 class FakeFamilies:
@@ -175,6 +177,34 @@ class FakeExchangeRead:
             yield [(m, copy.deepcopy(f)) for m, f in members]
 
 
+class FakeIdempotencyKeys:
+    """The idempotency_keys rows (adapters.db.idempotency), as namespaces."""
+
+    def __init__(self, store: Store):
+        self.rows = store.idempotency_keys
+
+    def get(self, key_hash: str, since: datetime):
+        row = self.rows.get(key_hash)
+        return row if row is not None and row.created_at >= since else None
+
+    def claim(self, claim, at: datetime, expired_before: datetime) -> bool:
+        for key in [k for k, row in self.rows.items() if row.created_at < expired_before]:
+            del self.rows[key]
+        if claim.key_hash in self.rows:
+            return False
+        self.rows[claim.key_hash] = _key_row(claim, 0, "", at)
+        return True
+
+    def store(self, claim, status: int, response: str, at: datetime) -> None:
+        row = self.rows.get(claim.key_hash)
+        self.rows[claim.key_hash] = _key_row(claim, status, response, row.created_at if row else at)
+
+
+def _key_row(claim, status: int, response: str, at: datetime) -> SimpleNamespace:
+    return SimpleNamespace(key_hash=claim.key_hash, route=claim.route, request_hash=claim.request_hash,
+                           status=status, response=response, created_at=at)
+
+
 class FakeUnitOfWork:
     """The repositories over one working copy of the store."""
 
@@ -189,6 +219,7 @@ class FakeUnitOfWork:
         self.certificates = FakeCertificates(store)
         self.documents = FakeDocuments(store)
         self.addresses = FakeAddresses(store)
+        self.idempotency = FakeIdempotencyKeys(store)
         self.serials = FakeSerials(store)
         self.runs = FakeCertificateRuns(store)
         self.dashboard = FakeDashboardFigures(store)

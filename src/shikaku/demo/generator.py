@@ -39,7 +39,14 @@ from sqlalchemy import Connection, Engine, func, select
 from ..adapters.db.bulk import TableWriter, create_indexes, drop_plain_indexes, lock_exclusive
 from ..adapters.db.employers import SqlEmployers
 from ..adapters.db.schema import employers as employer_table
-from ..adapters.db.schema import family_snapshots, legacy_cards, myna_cards, registrations, symbols
+from ..adapters.db.schema import (
+    family_snapshots,
+    legacy_cards,
+    member_addresses,
+    myna_cards,
+    registrations,
+    symbols,
+)
 from ..adapters.db.schema import members as member_table
 from ..domain.employers import Employer
 from ..domain.registry import Relationship
@@ -56,7 +63,8 @@ DEMO_INSURER_NUMBER = "06139992"
 DEMO_INSURER_NAME = "さくら産業健康保険組合"  # fictional
 
 # The tables a load writes (locked, their plain indexes rebuilt, vacuumed on PostgreSQL).
-_LOADED = (member_table, registrations, family_snapshots, myna_cards, legacy_cards, symbols, employer_table)
+_LOADED = (member_table, registrations, family_snapshots, myna_cards, legacy_cards, member_addresses, symbols,
+           employer_table)
 _EMPLOYER_COLUMNS = ("symbol", "name", "postcode", "address", "phone", "applied_on", "withdrawn_on", "mail_via")
 
 
@@ -214,17 +222,18 @@ def _existing_summary(conn: Connection, existing: int) -> str:
 
 
 def _summary(ctx: Context, loader: Loader, lines: list[str], elapsed: float) -> str:
-    c, ledger = loader.counts, loader.ledger
+    c = loader.counts
     total = c.insured + c.dependents
     share = c.with_my_number / total * 100 if total else 0
-    employers = len(ledger.touched_symbols - ledger.known_symbols)  # the showcase's included
+    employers = len(loader.employers)  # the 事業所 records loaded (the showcase's and the withdrawn included)
+    withdrawn = sum(1 for e in loader.employers.values() if e.withdrawn_on is not None)
     head = (
         f"{DEMO_INSURER_NAME}（保険者番号 {DEMO_INSURER_NUMBER}）のデモデータを {elapsed:.1f} 秒で"
         f"生成しました：加入者 {total:,} 人（被保険者 {c.insured:,} 人、被扶養者 {c.dependents:,} 人、"
-        f"{c.families:,} 世帯、事業所 {employers} か所）、うち資格喪失者 {c.lost:,} 人、"
+        f"{c.families:,} 世帯）、うち資格喪失者 {c.lost:,} 人、"
         f"個人番号登録済み {c.with_my_number:,} 人（{share:.1f}%、うち加入後に登録 "
         f"{c.my_number_later:,} 人）、氏名変更 {c.renamed:,} 人、マイナ保険証利用登録 {c.myna_registered:,} 人"
         f"（ほかに解除 {c.myna_cancelled:,} 人）、健康保険証（{format_wareki(ctx.policy.legacy_card_issue.last)}以前の交付）"
-        f"{c.legacy_cards:,} 件。"
+        f"{c.legacy_cards:,} 件。事業所 {employers:,} か所（うち脱退 {withdrawn} か所）を登録しました。"
         f"基準日は {japanese_date(ctx.today())}、見本の世帯は記号 {SHOWCASE_SYMBOL} にあります：")
     return "\n".join([head, *(f"・{line}。" for line in lines)])

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import Connection
 
 from ..adapters.db.bulk import BulkLedger, FamilyWriter, TableWriter
-from ..adapters.db.schema import legacy_cards, myna_cards
+from ..adapters.db.schema import legacy_cards, member_addresses, myna_cards
 from ..domain.employers import Employer
 from ..domain.family import Family, SealedMyNumber
 from ..domain.legacy import check_legacy_card_issue, legacy_card_valid_until
@@ -20,6 +20,7 @@ from ..domain.registrations import Enrolled
 from ..domain.registry import Kind, LossReason
 from ..service_layer.context import Context
 from ..service_layer.members import seal
+from .employers import home_addresses
 from .population import Days, Person
 
 BATCH_MEMBERS = 20_000  # members per batch (their registrations, cards … with them)
@@ -27,6 +28,7 @@ _SEX = ("male", "female")
 _CARD_COLUMNS = ("card_id", "my_number_hash", "certificate_expires_on", "insurance_registered_on",
                  "insurance_cancelled_on")
 _LEGACY_COLUMNS = ("member_id", "issued_on", "expires_on", "valid_until")
+_ADDRESS_COLUMNS = ("member_id", "postcode", "address", "mail_to", "updated_on")
 # Steps of a family's history on one day, in the order received: enrolment, 個人番号, 変更, loss.
 _ENROL, _MY_NUMBER, _RENAME, _LOSS = range(4)
 
@@ -58,9 +60,12 @@ class Loader:
         self.employers = employers or {}  # 事業所 by 記号: enrolments are checked against them (D-111)
         self.families = FamilyWriter(conn)
         self.writers = (TableWriter(conn, myna_cards, _CARD_COLUMNS),
-                        TableWriter(conn, legacy_cards, _LEGACY_COLUMNS))
+                        TableWriter(conn, legacy_cards, _LEGACY_COLUMNS),
+                        TableWriter(conn, member_addresses, _ADDRESS_COLUMNS))
         self.card_rows: list[tuple] = []
         self.legacy_rows: list[tuple] = []
+        self.address_rows: list[tuple] = []
+        self.homes = home_addresses(0)  # 住所 of the families, drawn by the insured's id
         self.policy = ctx.policy
         self.days = Days() if days is None else days
         self.vault = ctx.vault.storing  # seals each 個人番号 (D-11)
@@ -96,6 +101,7 @@ class Loader:
                                "tanto", days[person.loss_corrected_on], days[person.loss_corrected_to])
         self.families.add(family, existing=False)
         self._cards_of(people, ids, sealed)
+        self._home_of(people, ids)
         self._count(people)
         return family
 
@@ -135,6 +141,12 @@ class Loader:
                                          self._legacy_valid_until(issued, expires)))
                 counts.legacy_cards += 1
 
+    def _home_of(self, people: list[Person], ids: list[int]) -> None:
+        """The family's 住所 (送付先 自宅), kept on the insured as of the 資格取得届: the
+        dependents' documents go to it (D-160)."""
+        postcode, address = self.homes[ids[0] % len(self.homes)]
+        self.address_rows.append((ids[0], postcode, address, "home", self.days[people[0].registered].isoformat()))
+
     def _legacy_valid_until(self, issued: int, expires: date | None) -> str:
         """R-LEG-2, remembered per (交付日, 有効期限)."""
         key = (issued, expires)
@@ -158,7 +170,7 @@ class Loader:
     def flush(self) -> None:
         """Writes what was collected: the families first (the cards refer to their members)."""
         self.families.flush()
-        for writer, rows in zip(self.writers, (self.card_rows, self.legacy_rows)):
+        for writer, rows in zip(self.writers, (self.card_rows, self.legacy_rows, self.address_rows)):
             writer.write(rows)
             rows.clear()
         self.pending = 0

@@ -15,7 +15,7 @@ from .policy import Policy
 from .qr_payload import SERIAL_PREFIX
 from .ratio import elderly_from, elderly_until, is_elderly, late_elderly_from
 from .registrations import Certified
-from .registry import MemberState
+from .registry import MemberState, Relationship
 from .wareki import format_wareki, format_wareki_month
 
 
@@ -59,6 +59,11 @@ class HeldCertificate:
         return (self.valid_from <= day <= self.expires_on
                 and (self.superseded_on is None or day < self.superseded_on)
                 and (self.cancelled_on is None or day < self.cancelled_on))
+
+    def becomes_valid_on(self, day: date, eligible: bool) -> date | None:
+        """公開前 (D-158): the day a certificate not yet valid on `day` starts to be, None when
+        it is valid or will never be (expired, superseded, cancelled, or the member not eligible)."""
+        return self.valid_from if eligible and day < self.valid_from and self.valid_on(self.valid_from) else None
 
     def held_on(self, day: date) -> bool:
         """Valid on `day` or later (a renewal issued before the cycle end counts as held)."""
@@ -130,6 +135,13 @@ class IssuedDocument:
         return eligible and (self.valid_from or self.issued_on) <= on and \
             (self.valid_until is None or on <= self.valid_until) and \
             (self.cancelled_on is None or on < self.cancelled_on)
+
+    def becomes_valid_on(self, on: date, eligible: bool) -> date | None:
+        """公開前 (D-158): the day a document not yet valid on `on` starts to be — a notice is
+        issued on the publication day of the My Number (R-MYNA-2, `decide_notice`) — None when
+        it is valid or will never be."""
+        start = self.valid_from or self.issued_on
+        return start if on < start and self.valid_on(start, eligible) else None
 
 
 def serial_number(kind: str, sequence: int) -> str:
@@ -452,10 +464,15 @@ def decide_specific_disease(disease: str, state: MemberState, myna_usable: bool,
                     first_of_month(on), registered=True, paper=not myna_usable)
 
 
-def check_elderly_application(birth_date: date, applied_on: date) -> None:
+def elderly_application_opens(birth_date: date) -> date:
     """D-31: a 高齢受給者証 is sent ahead from the 1st of the month the member turns 70, not
     earlier (the month before the ratio changes, R-RATIO-3)."""
-    opens = (elderly_from(birth_date) - timedelta(days=1)).replace(day=1)
+    return (elderly_from(birth_date) - timedelta(days=1)).replace(day=1)
+
+
+def check_elderly_application(birth_date: date, applied_on: date) -> None:
+    """Refuses a 高齢受給者証 applied for before it may be sent (D-31)."""
+    opens = elderly_application_opens(birth_date)
     if applied_on < opens:
         raise DomainError("not_applicable", "高齢受給者証は70歳から74歳の方が対象です"
                           f"（{format_wareki_month(opens)}から交付できます）")
@@ -482,3 +499,27 @@ def decide_elderly_certificate(state: MemberState, myna_usable: bool, on: date) 
     if myna_usable:
         raise DomainError("provided_online",
                           "マイナ保険証をご利用の方は、医療機関等がオンラインで負担割合を確認できるため受給者証は交付しません")
+
+
+# ------------------------------------------------------------------ what applies to a member
+
+def applicable_documents(state: MemberState, on: date, myna_usable: bool) -> frozenset[str]:
+    """申請・届出 that can apply to the member on `on` (D-157), as the kinds of `DOCUMENT_NAMES`
+    (資格確認書 "certificate", "notice", "limit", "limit_reduction", "specific_disease", "elderly")
+    and "dependent" (被扶養者の追加, from an insured only). Nothing for a member not eligible.
+    What is left is what the rules could grant; the application itself is still decided by them."""
+    if not state.eligible:
+        return frozenset()
+    elderly = is_elderly(state.birth_date, on)
+    kinds = {"certificate", "specific_disease"}
+    if state.online_from is not None:  # a notice needs a My Number (R-NOTICE-1)
+        kinds.add("notice")
+    if not myna_usable and (not elderly or state.limit.code in ACTIVE_INCOME_CERTIFIABLE):  # R-LIM-3
+        kinds.add("limit")
+    if state.resident_tax_exempt:  # R-LIM-4
+        kinds.add("limit_reduction")
+    if not myna_usable and elderly_application_opens(state.birth_date) <= on <= elderly_until(state.birth_date):
+        kinds.add("elderly")  # R-ELD-1, D-31
+    if state.identity.relationship is Relationship.INSURED:
+        kinds.add("dependent")
+    return frozenset(kinds)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from .errors import DomainError
 from .numbers import normalize_kana
 from .registrations import AMENDABLE, INSURED_ATTRIBUTES, Corrected
-from .registry import REGISTRABLE_LOSS_REASONS, FamilyHistory, Kind, LossReason, Registration, Relationship
+from .registry import (REGISTRABLE_LOSS_REASONS, FamilyHistory, Kind, LossReason, Registration, Relationship,
+                       check_loss_reason)
 from .remuneration import validate_remuneration
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ def _normalized(family: Family, target: Registration, values: dict[str, Any]) ->
     if "reason" in values:
         if values["reason"] not in {r.value for r in REGISTRABLE_LOSS_REASONS}:
             raise DomainError("invalid_reason", "この喪失理由は届出では指定できません", "loss_reason")
+        check_loss_reason(LossReason(values["reason"]), relationship, "loss_reason")
         values["reason"] = LossReason(values["reason"]).value
     if values.get("standard_monthly_remuneration") is not None:
         validate_remuneration(values["standard_monthly_remuneration"], target.effective_on)

@@ -41,6 +41,7 @@ from .registry import (
     MemberState,
     Registration,
     Relationship,
+    check_loss_reason,
     in_order_of_entry,
 )
 from .remuneration import validate_remuneration
@@ -230,7 +231,7 @@ class Family:
         fold derives it: `LossReason.INSURED_LOST`)."""
         if reason not in REGISTRABLE_LOSS_REASONS:
             raise DomainError("invalid_reason", "この喪失理由は届出では指定できません", "reason")
-        self.member(member_id)
+        check_loss_reason(reason, self.member(member_id).identity.relationship)
         history = self.history
         check_disqualification(history.state(member_id, disqualified_on), disqualified_on,
                                any(r.kind is Kind.DISQUALIFICATION for r in history.of(member_id)))

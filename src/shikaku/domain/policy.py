@@ -89,6 +89,14 @@ class Policy:
 
 DEFAULT_POLICY = Policy()
 
+# 刑の名称 printed on the back of a card, by its 交付年月日 (D-156): 懲役 and 禁錮 were replaced by
+# 拘禁刑 from 2025-06-01. National law, not the society's choice, so not a `Policy` field.
+# Source: 刑法等の一部を改正する法律（令和4年法律第67号）, 施行期日 令和7年6月1日 (政令);
+# 法務省 https://www.moj.go.jp/keiji1/keiji12_00200.html ; 施行日: https://nagaoka-law.com/column/1985
+PENAL_TERM: DatedValue[str] = DatedValue("penal_term", (
+    Dated(Period(None, date(2025, 5, 31)), "懲役"),
+    Dated(Period(date(2025, 6, 1), None), "拘禁刑")))
+
 
 class PolicyError(ValueError):
     """A configured policy item the society cannot have; `item` names it."""

@@ -27,6 +27,7 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
+from .errors import DomainError
 from .limits import LimitCategory, limit_category
 from .ratio import InsuredIncome, copay_ratio, late_elderly_from
 from .registrations import NO_DATA, Certified, Corrected, RegistrationData, with_values
@@ -72,6 +73,22 @@ class LossReason(StrEnum):
 
 REGISTRABLE_LOSS_REASONS = frozenset(LossReason) - {
     LossReason.LATE_ELDERLY, LossReason.COVERAGE_END, LossReason.INSURED_LOST}
+
+# 喪失理由 by 続柄 (D-155): 退職 and 事業所脱退 end an employment, so only an insured's; 被扶養者非該当
+# only a dependent's; 死亡, 他保険加入 and その他 either's. In the order the forms offer them.
+LOSS_REASONS_BY_RELATIONSHIP = {
+    Relationship.INSURED: (LossReason.RETIREMENT, LossReason.EMPLOYER_LEFT, LossReason.DEATH,
+                           LossReason.OTHER_INSURANCE, LossReason.OTHER),
+    Relationship.DEPENDENT: (LossReason.DEPENDENT_INELIGIBLE, LossReason.DEATH,
+                             LossReason.OTHER_INSURANCE, LossReason.OTHER)}
+
+
+def check_loss_reason(reason: LossReason, relationship: Relationship, field: str = "reason") -> None:
+    """A registered 喪失理由 must be one of the member's 続柄 (`LOSS_REASONS_BY_RELATIONSHIP`),
+    else `loss_reason_not_applicable`."""
+    if reason not in LOSS_REASONS_BY_RELATIONSHIP[relationship]:
+        whose = "被保険者" if relationship is Relationship.INSURED else "被扶養者"
+        raise DomainError("loss_reason_not_applicable", f"{whose}の喪失理由には指定できません", field)
 
 
 

@@ -10,8 +10,13 @@ from .wareki import format_wareki
 
 
 def check_return(cert: EligibilityCertificate, returned_on: date, today: date) -> None:
-    """A return is recorded once (409 `already_returned`), never before the certificate was
-    issued (a card cannot come back before it went out) and never after today."""
+    """A return is recorded once (409 `already_returned`), not for a certificate cancelled as
+    issued in error (409 `certificate_cancelled`: it is not due back, D-145), never before the
+    certificate was issued (a card cannot come back before it went out) and never after today."""
+    if cert.cancelled_on is not None:
+        raise DomainError("certificate_cancelled",
+                          f"この資格確認書（交付番号 {cert.serial}）は{format_wareki(cert.cancelled_on)}に取消済みのため、"
+                          "返納は記録できません", "returned_on", status=409)
     if cert.returned_on is not None:
         raise DomainError("already_returned",
                           f"この資格確認書（交付番号 {cert.serial}）は{format_wareki(cert.returned_on)}に返納済みです",

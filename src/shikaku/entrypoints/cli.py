@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
@@ -217,6 +217,21 @@ def _demo_ex_officio_run(ctx) -> None:
     console.print(f"職権交付 ({run_on}): 資格確認書 {run['issued']:,} 件")
 
 
+def _demo_returns(ctx) -> None:
+    """Leavers' 資格確認書 come back by post (返納): those of even id are recorded as returned two
+    weeks after the holder's loss, the rest stay on 未返納一覧 (a second `make demo` adds none)."""
+    from ..service_layer import commands, returns
+
+    owed = returns.list_unreturned(ctx, CLI_ACTOR)
+    today = ctx.today()
+    back = [item for item in owed
+            if int(item["certificate_id"]) % 2 == 0 and item["lost_on"] + timedelta(days=14) <= today]
+    for item in back:
+        returns.record_return(ctx, CLI_ACTOR, item["certificate_id"], commands.CertificateReturn(
+            returned_on=item["lost_on"] + timedelta(days=14)))
+    console.print(f"返納: 資格確認書 {len(back):,} 件を返納済みとして記録（未返納 {len(owed) - len(back):,} 件）")
+
+
 def _demo_sign_ins(ctx, host: str, port: int) -> None:
     """Staff accounts and the showcase member's card PIN, printed for `make demo`."""
     from ..demo.generator import showcase_card
@@ -259,6 +274,7 @@ def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
     console.print(f"\n例: curl -H 'Authorization: Bearer {tokens['admin']}' "
                   f"'http://{host}:{port}/api/v1/members?limit=5'")
     _demo_ex_officio_run(ctx)
+    _demo_returns(ctx)
     _demo_sign_ins(ctx, host, port)
     if not no_serve:
         console.print(f"\nhttp://{host}:{port}/api/docs で API を試せます。Ctrl+C で終了します。")
@@ -380,7 +396,9 @@ def _stage_progress():
 def import_file(file: Annotated[Path, typer.Argument(help="届出ファイル (CSV: Shift_JIS / UTF-8)", exists=True,
                                                      dir_okay=False, readable=True)],
                 db: Db = None,
-                dry_run: Annotated[bool, typer.Option("--dry-run", help="検査だけして保存しない")] = False):
+                dry_run: Annotated[bool, typer.Option("--dry-run", help="検査だけして保存しない")] = False,
+                confirm_duplicates: Annotated[bool, typer.Option(
+                    "--confirm-duplicates", help="同一人物の可能性がある行を確認済み（別人として登録する）")] = False):
     """事業所の届出ファイル (資格取得・被扶養者追加・資格喪失・変更) を取り込みます。誤りが1件でもあれば何も保存しません."""
     from ..service_layer import exchange
 
@@ -388,7 +406,7 @@ def import_file(file: Annotated[Path, typer.Argument(help="届出ファイル (C
     try:
         with file.open("rb") as stream, _stage_progress() as progress:
             result = exchange.import_notifications(ctx, CLI_ACTOR, stream, file.name, dry_run=dry_run,
-                                                   progress=progress)
+                                                   confirm_duplicates=confirm_duplicates, progress=progress)
     except DomainError as exc:
         _fail(exc)
     _report_import(result)

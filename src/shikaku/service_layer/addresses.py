@@ -10,13 +10,13 @@ from typing import Iterable
 from pydantic.dataclasses import dataclass
 
 from ..adapters import postcodes
-from ..adapters.db import repository as repo
 from ..domain.addresses import Address, Delivery, MailTo, delivery
 from ..domain.errors import DomainError
-from ..domain.family import MEMBER_NOT_FOUND, Family
+from ..domain.family import Family
 from . import commands
 from .auth import Actor, Permission, authorize
 from .context import Context
+from .members import find_family
 from .unit_of_work import UnitOfWork
 
 
@@ -33,18 +33,10 @@ def view(address: Address | None) -> AddressView | None:
     return AddressView(address.postcode, address.address, address.mail_to.value) if address else None
 
 
-def _family(uow: UnitOfWork, member_id: str, *, for_update: bool = False) -> tuple[Family, int]:
-    member = repo.parse_id(member_id)
-    family = uow.families.get(member, for_update=for_update)
-    if family is None:
-        raise DomainError("member_not_found", MEMBER_NOT_FOUND, status=404)
-    return family, member
-
-
 def get_address(ctx: Context, actor: Actor, member_id: str) -> AddressView | None:
     authorize(actor, Permission.MEMBERS_READ)
     with ctx.reading() as uow:
-        _, member = _family(uow, member_id)
+        _, member = find_family(uow, member_id)
         return view(uow.addresses.get(member))
 
 
@@ -55,7 +47,7 @@ def set_address(ctx: Context, actor: Actor, member_id: str, form: commands.Addre
     address = Address.typed(form.postcode, form.address, form.mail_to)
     on = form.registered_on or ctx.today()
     with ctx.writing() as uow:
-        family, member = _family(uow, member_id, for_update=True)
+        family, member = find_family(uow, member_id, for_update=True)
         if address.mail_to is MailTo.EMPLOYER:
             employer = uow.addresses.employer_posts([family.symbol]).get(family.symbol)
             if employer is None or not employer.postcode or not employer.address:
@@ -96,6 +88,6 @@ def mailing(ctx: Context, actor: Actor, member_id: str, on: date | None = None) 
     """Where the member's documents go today (the member page shows the address block)."""
     authorize(actor, Permission.MEMBERS_READ)
     with ctx.reading() as uow:
-        family, member = _family(uow, member_id)
+        family, member = find_family(uow, member_id)
         name = family.history.state(member, on or ctx.today()).name
         return delivery_of(uow, family, member, name)

@@ -18,6 +18,7 @@ from ..adapters.signing import CardSigner
 from ..adapters.vault import Keyring
 from ..domain.calendar import BusinessCalendar
 from ..domain.policy import Policy
+from . import idempotency
 from .auth import Actor
 
 if TYPE_CHECKING:
@@ -85,9 +86,11 @@ class Context:
 
     @contextmanager
     def writing(self) -> Iterator[UnitOfWork]:
-        """One unit of work: everything a use case stores, with its audit row, or nothing."""
+        """One unit of work: everything a use case stores, with its audit row, or nothing — and
+        the one-time key of the submission it serves, if any (`idempotency.claim_pending`)."""
         with self.unit_of_work(self, True) as uow:
             yield uow
+            idempotency.claim_pending(uow)
 
     @contextmanager
     def reading(self) -> Iterator[UnitOfWork]:

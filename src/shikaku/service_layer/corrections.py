@@ -170,37 +170,36 @@ def _check_cancellable(issued_on: date, cancelled_on: date | None, on: date) -> 
         raise DomainError("invalid_period", "取消日は交付日以後にしてください", "cancelled_on")
 
 
-def cancel_certificate(ctx: Context, actor: Actor, cert_id: str, form: DocumentCancellation) -> dict:
-    """取消 of a 資格確認書 issued in error (supervisor or admin): not valid from the day it is
-    cancelled; its 交付番号 is never handed out again, and a run may issue a new one (D-128)."""
+_NOT_FOUND = {"certificates": DomainError("certificate_not_found", "該当する資格確認書が見つかりません", status=404),
+              "documents": DomainError("document_not_found", "該当する書類が見つかりません", status=404)}
+
+
+def _cancel_paper(ctx: Context, actor: Actor, papers: str, paper_id: str, form: DocumentCancellation) -> dict:
+    """取消 of one issued paper of `papers` (the unit of work's certificates or documents)."""
     authorize(actor, Permission.DOCUMENTS_CANCEL)
     reason = check_reason(form.reason)
     on = form.cancelled_on or ctx.today()
     with ctx.writing() as uow:
-        cert = uow.certificates.get(repo.parse_id(cert_id))
-        if cert is None:
-            raise DomainError("certificate_not_found", "該当する資格確認書が見つかりません", status=404)
-        _check_cancellable(cert.issued_on, cert.cancelled_on, on)
-        uow.certificates.cancel(cert.id, on, reason, actor.subject)
-        uow.audit(actor, "certificate.cancel", str(cert.member_id), serial=cert.serial, reason=reason,
-                  cancelled_on=on.isoformat())
-    return {"id": str(cert.id), "member_id": str(cert.member_id), "serial": cert.serial, "cancelled_on": on,
-            "cancel_reason": reason, "cancelled_by": actor.subject}
+        store = getattr(uow, papers)
+        paper = store.get(repo.parse_id(paper_id))
+        if paper is None:
+            raise _NOT_FOUND[papers]
+        _check_cancellable(paper.issued_on, paper.cancelled_on, on)
+        store.cancel(paper.id, on, reason, actor.subject)
+        kind = {} if papers == "certificates" else {"kind": paper.kind}
+        uow.audit(actor, f"{papers[:-1]}.cancel", str(paper.member_id), **kind, serial=paper.serial,
+                  reason=reason, cancelled_on=on.isoformat())
+    return {"id": str(paper.id), "member_id": str(paper.member_id), **kind, "serial": paper.serial,
+            "cancelled_on": on, "cancel_reason": reason, "cancelled_by": actor.subject}
+
+
+def cancel_certificate(ctx: Context, actor: Actor, cert_id: str, form: DocumentCancellation) -> dict:
+    """取消 of a 資格確認書 issued in error (supervisor or admin): not valid from the day it is
+    cancelled; its 交付番号 is never handed out again, and a run may issue a new one (D-128)."""
+    return _cancel_paper(ctx, actor, "certificates", cert_id, form)
 
 
 def cancel_document(ctx: Context, actor: Actor, doc_id: str, form: DocumentCancellation) -> dict:
     """取消 of a notice or a certification's document issued in error (supervisor or admin). The
     approval itself (a registered 認定) is cancelled as a registration (D-128)."""
-    authorize(actor, Permission.DOCUMENTS_CANCEL)
-    reason = check_reason(form.reason)
-    on = form.cancelled_on or ctx.today()
-    with ctx.writing() as uow:
-        doc = uow.documents.get(repo.parse_id(doc_id))
-        if doc is None:
-            raise DomainError("document_not_found", "該当する書類が見つかりません", status=404)
-        _check_cancellable(doc.issued_on, doc.cancelled_on, on)
-        uow.documents.cancel(doc.id, on, reason, actor.subject)
-        uow.audit(actor, "document.cancel", str(doc.member_id), kind=doc.kind, serial=doc.serial,
-                  reason=reason, cancelled_on=on.isoformat())
-    return {"id": str(doc.id), "member_id": str(doc.member_id), "kind": doc.kind, "serial": doc.serial,
-            "cancelled_on": on, "cancel_reason": reason, "cancelled_by": actor.subject}
+    return _cancel_paper(ctx, actor, "documents", doc_id, form)

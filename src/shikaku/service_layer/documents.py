@@ -65,6 +65,15 @@ def myna_status(ctx: Context, actor: Actor, member_id: str,
     return readiness(who.state.online_from, who.cards, on, ctx.policy), who.cards
 
 
+def applicable_documents(ctx: Context, actor: Actor, member_id: str, as_of: date | None = None) -> frozenset[str]:
+    """The applications the member page offers on `as_of` (`certificates.applicable_documents`)."""
+    authorize(actor, Permission.MEMBERS_READ)
+    on = as_of or ctx.today()
+    with ctx.reading() as uow:
+        who = situation(ctx, uow, *find_family(uow, member_id), on)
+    return rules.applicable_documents(who.state, on, who.myna_usable)
+
+
 def new_serial(uow: UnitOfWork, kind: str) -> str:
     """交付番号 of a new document of `kind` (never reused)."""
     return rules.serial_number(kind, uow.serials.next(kind))
@@ -129,7 +138,9 @@ def certificates_of(uow: UnitOfWork, member_id: int, on: date, eligible: bool) -
              "valid_from": c.valid_from, "expires_on": c.expires_on, "reason": c.reason.value,
              "superseded_on": c.superseded_on, "run_id": str(c.run_id) if c.run_id else None,
              "cancelled_on": c.cancelled_on, "cancel_reason": c.cancel_reason, "cancelled_by": c.cancelled_by,
-             "valid_on_as_of": rules.proves_eligibility(c.held, on, eligible)}
+             "returned_on": c.returned_on,  # 返納 (D-118)
+             "valid_on_as_of": rules.proves_eligibility(c.held, on, eligible),
+             "becomes_valid_on": c.held.becomes_valid_on(on, eligible)}
             for c in uow.certificates.of_member(member_id)]
 
 
@@ -306,7 +317,8 @@ def documents_of(uow: UnitOfWork, member_id: int, on: date, eligible: bool) -> l
     return [{"id": str(d.id), "kind": d.kind, "serial": d.serial, "issued_on": d.issued_on,
              "valid_from": d.valid_from, "valid_until": d.valid_until, **d.detail,
              "cancelled_on": d.cancelled_on, "cancel_reason": d.cancel_reason, "cancelled_by": d.cancelled_by,
-             "valid_on_as_of": d.valid_on(on, eligible)} for d in uow.documents.of_member(member_id)]
+             "valid_on_as_of": d.valid_on(on, eligible), "becomes_valid_on": d.becomes_valid_on(on, eligible)}
+            for d in uow.documents.of_member(member_id)]
 
 
 def check_card(ctx: Context, actor: Actor, payload: str) -> dict:

@@ -141,11 +141,6 @@ def list_employers(ctx: Context, actor: Actor, query: str | None = None, limit: 
         return _views(uow, found, as_of or ctx.today()), total
 
 
-def names(uow: UnitOfWork, symbols) -> dict[str, str]:
-    """事業所名 by 記号, for the member views and lists (unknown 記号 are left out)."""
-    return {symbol: employer.name for symbol, employer in uow.employers.of_symbols(symbols).items()}
-
-
 # ---------------------------------------------------------------------- the CSV import
 
 @dataclass

@@ -21,6 +21,7 @@ LISTS = {
     "audit": "監査ログ",
     "today": "本日の受付",
     "certificates.unreturned": "未返納の資格確認書",
+    "employers": "事業所一覧",
 }
 EXPORT_LIMIT = 10_000  # rows of one file; a longer list is cut (the page says so) (D-134)
 

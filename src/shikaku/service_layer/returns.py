@@ -9,12 +9,13 @@ from ..adapters.db import repository as repo
 from ..adapters.pdf.mailing import ReturnReminderPrint
 from ..domain.addresses import postal_key
 from ..domain.errors import DomainError
-from ..domain.returns import check_return
+from ..domain.returns import check_return, unreturned
 from . import addresses, commands
 from .auth import Actor, Permission, authorize
 from .context import Context
 from .dashboard import Day, unreturned_certificates
 from .documents import certificate_print
+from .members import find_family
 
 REMINDER_DAYS = 14  # 返納期限: two weeks after the letter's date (D-119)
 
@@ -43,6 +44,19 @@ def list_unreturned(ctx: Context, actor: Actor, as_of: date | None = None) -> li
     on = as_of or ctx.today()
     with ctx.reading() as uow:
         return unreturned_certificates(uow, Day.of(on, ctx))
+
+
+def due_back(ctx: Context, actor: Actor, member_id: str, as_of: date | None = None) -> set[str]:
+    """The ids of the member's certificates still out on `as_of` (未返納): what the member page
+    offers 「返納を記録」 for."""
+    authorize(actor, Permission.MEMBERS_READ)
+    on = as_of or ctx.today()
+    with ctx.reading() as uow:
+        family, member = find_family(uow, member_id)
+        lost_on = family.history.state(member, on).loss.on
+        if lost_on > on:  # not a leaver (yet)
+            return set()
+        return {str(c.id) for c in uow.certificates.of_member(member) if unreturned(c, lost_on, on)}
 
 
 def reminders_pdf(ctx: Context, actor: Actor, as_of: date | None = None) -> bytes:

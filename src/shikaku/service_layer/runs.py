@@ -14,11 +14,12 @@ from typing import Callable, Iterator
 from ..adapters import csv_cells
 from ..adapters.db import repository as repo
 from ..domain import certificates as rules
+from ..domain.addresses import postal_key
 from ..domain.certificates import EligibilityCertificate, IssueRun
 from ..domain.documents import EligibilityCertificatePrint
 from ..domain.errors import DomainError
 from ..domain.family import MemberRecord
-from . import commands
+from . import addresses, commands
 from .auth import Actor, Permission, authorize
 from .context import Context
 from .documents import certificate_print, issue_certificate
@@ -150,9 +151,10 @@ def start_renewal(ctx: Context, actor: Actor, form: commands.RenewalRun) -> str:
 
 def _printed(ctx: Context, uow: UnitOfWork, run: IssueRun) -> Iterator[
         tuple[EligibilityCertificate, MemberRecord, EligibilityCertificatePrint]]:
-    """The run's certificates in mailing order (by employer (記号), then 番号 and 枝番), each
-    with its holder's record and what it prints."""
-    order = uow.certificates.of_run(run.id)
+    """The run's certificates in postal order (D-117, D-147: by the postcode and address each
+    is mailed to, those with nowhere to go last), each with its holder's record and what it
+    prints."""
+    order = _postal_order(uow, uow.certificates.of_run(run.id))
     for start_at in range(0, len(order), PRINT_BATCH):
         chunk = order[start_at:start_at + PRINT_BATCH]
         families = uow.families.of_families(family_id for _, family_id in chunk)
@@ -161,8 +163,23 @@ def _printed(ctx: Context, uow: UnitOfWork, run: IssueRun) -> Iterator[
             yield cert, family.members[cert.member_id], certificate_print(ctx, family, cert)
 
 
+def _postal_order(uow: UnitOfWork, order: list[tuple[EligibilityCertificate, int]]) -> list[
+        tuple[EligibilityCertificate, int]]:
+    """The run's (certificate, family id) sorted by `postal_key`, the families read a block at a
+    time (the run's own order, by 記号・番号・枝番, breaks no tie: the member id does)."""
+    keyed = []
+    for start_at in range(0, len(order), PRINT_BATCH):
+        chunk = order[start_at:start_at + PRINT_BATCH]
+        families = uow.families.of_families(family_id for _, family_id in chunk)
+        where = addresses.deliveries(uow, [(cert.member_id, families[family_id], "") for cert, family_id in chunk])
+        keyed.extend((postal_key(where[cert.member_id], cert.member_id), cert, family_id)
+                     for cert, family_id in chunk)
+    keyed.sort(key=lambda item: item[0])
+    return [(cert, family_id) for _, cert, family_id in keyed]
+
+
 def print_file(ctx: Context, actor: Actor, run_id: str, out, progress: Callable[[int], None] | None = None) -> int:
-    """The print-shop PDF of a run: one card (front, back) after another, in mailing order."""
+    """The print-shop PDF of a run: one card (front, back) after another, in postal order."""
     authorize(actor, Permission.RUNS)
     with ctx.reading() as uow:
         run = _run(uow, run_id)

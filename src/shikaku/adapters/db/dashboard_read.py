@@ -73,40 +73,68 @@ class DashboardFigures:
 
     # ------------------------------------------------------------------------- member facts
 
-    def _json_date(self, data, key: str) -> ColumnElement:
+    def _json_date(self, value) -> ColumnElement:
         """A date inside registration data (ISO text), comparable with dates on both databases."""
-        text = data[key].as_string()
+        return self._as_date(value.as_string())
+
+    def _as_date(self, text) -> ColumnElement:
         return type_coerce(text, Date) if self.conn.dialect.name == "sqlite" else cast(text, Date)
 
-    def _json_has(self, data, key: str) -> ColumnElement:
-        """The registration data sets `key` (to a value or to null)."""
+    def _json_has(self, data, *path: str) -> ColumnElement:
+        """The registration data sets the key at `path` (to a value or to null)."""
         if self.conn.dialect.name == "sqlite":
-            return func.json_type(data, f"$.{key}").is_not(None)
-        return data[key].is_not(None)  # json -> key: SQL NULL only when the key is absent
+            return func.json_type(data, "$." + ".".join(path)).is_not(None)
+        # json -> key (#> path): SQL NULL only when the key is absent
+        return (data[path[0]] if len(path) == 1 else data[path]).is_not(None)
+
+    def _current(self, scope):
+        """The registrations as the society knows them now (取消・訂正, D-124): a cancelled one left
+        out, a corrected one with its corrected 効力発生日 and coverage end (the only values read
+        here that a 訂正 may change); the corrections themselves are not counted."""
+        r, fix = registrations.c, registrations.alias("fix").c
+        fixes = select(fix.member_id, fix.data["corrects"].as_integer().label("corrects"),
+                       fix.data["effective_on"].as_string().label("effective_on"),
+                       self._json_has(fix.data, "values").label("has_values"),
+                       self._json_has(fix.data, "values", "coverage_ends_on").label("sets_ends_on"),
+                       self._json_date(fix.data[("values", "coverage_ends_on")]).label("ends_on"))
+        fixes = fixes.where(fix.kind == Kind.CORRECTION.value)
+        if scope is not None:
+            fixes = fixes.where(fix.member_id.in_(scope))
+        fixes = fixes.subquery()
+        ends_on = self._json_date(r.data["coverage_ends_on"])
+        current = (select(r.seq, r.member_id, r.kind, r.publish_on, r.data,
+                          case((fixes.c.effective_on.is_not(None), self._as_date(fixes.c.effective_on)),
+                               else_=r.effective_on).label("effective_on"),
+                          case((fixes.c.sets_ends_on, fixes.c.ends_on), else_=ends_on).label("ends_on"),
+                          or_(fixes.c.sets_ends_on, self._json_has(r.data, "coverage_ends_on")).label("sets_ends_on"))
+                   .outerjoin(fixes, and_(fixes.c.member_id == r.member_id, fixes.c.corrects == r.seq))
+                   .where(r.kind != Kind.CORRECTION.value,
+                          or_(fixes.c.corrects.is_(None), fixes.c.effective_on.is_not(None), fixes.c.has_values)))
+        if scope is not None:
+            current = current.where(r.member_id.in_(scope))
+        return current.subquery("current")
 
     def _member_facts(self, among=None):
         """One row per member (or per member of the query of ids `among`) with the dates their
         eligibility and マイナ保険証 depend on; a dependent's loss dates include the insured's."""
-        r, m = registrations.c, members.c
+        m = members.c
         scope = None
         if among is not None:
             scope = select(m.id).where(m.family_id.in_(select(m.family_id).where(m.id.in_(among))))
+        r = self._current(scope).c
         per_member = (select(
             r.member_id,
             func.min(case((r.kind == Kind.DISQUALIFICATION.value, r.effective_on))).label("lost_on"),
             func.min(case((or_(r.kind == Kind.MY_NUMBER.value, and_(
                 r.kind == Kind.ENROLMENT.value, r.data["with_my_number"].as_boolean())), r.publish_on)))
             .label("online_from"),
-            func.max(case((r.kind == Kind.ENROLMENT.value, self._json_date(r.data, "coverage_ends_on"))))
-            .label("enrolled_ends_on"))
+            func.max(case((r.kind == Kind.ENROLMENT.value, r.ends_on))).label("enrolled_ends_on"))
             .group_by(r.member_id))
         # An amendment that sets the coverage end overrides the enrolment's; the latest one counts.
-        amended = (select(r.member_id, self._json_date(r.data, "coverage_ends_on").label("ends_on"),
+        amended = (select(r.member_id, r.ends_on,
                           func.row_number().over(partition_by=r.member_id,
                                                  order_by=(r.effective_on.desc(), r.seq.desc())).label("n"))
-                   .where(r.kind == Kind.AMENDMENT.value, self._json_has(r.data, "coverage_ends_on")))
-        if scope is not None:
-            per_member, amended = per_member.where(r.member_id.in_(scope)), amended.where(r.member_id.in_(scope))
+                   .where(r.kind == Kind.AMENDMENT.value, r.sets_ends_on))
         per_member, amended = per_member.subquery(), amended.subquery()
         own = (select(m.id, m.birth_date, per_member.c.lost_on, per_member.c.online_from,
                       case((amended.c.n.is_(None), per_member.c.enrolled_ends_on), else_=amended.c.ends_on)

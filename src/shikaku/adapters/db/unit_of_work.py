@@ -26,6 +26,7 @@ from .employers import SqlEmployers
 from .exchange_read import ExchangeRead
 from .families import SqlFamilies, SqlLedger
 from .guessing_flags import GuessingFlags
+from .idempotency import SqlIdempotencyKeys
 from .key_rotation import KeyRotation
 from .member_search import MemberSearch
 from .portal import PortalRecords
@@ -163,6 +164,10 @@ class SqlUnitOfWork:
     @cached_property
     def portal(self) -> PortalRecords:
         return PortalRecords(self.connection)
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotencyKeys:
+        return SqlIdempotencyKeys(self.connection)
 
     def registry_load(self, write: bool) -> RegistryLoad:
         """The bulk work of one import (`write`: it stores, holding the tables' write lock)."""

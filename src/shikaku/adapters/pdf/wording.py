@@ -16,6 +16,7 @@ from ...domain.documents import (
     PortalScreenPrint,
     SpecificDiseaseCertificatePrint,
 )
+from ...domain.policy import PENAL_TERM
 from ...domain.registry import RELATIONSHIP_LABELS, SEX_LABELS
 from ...domain.wareki import format_wareki
 from .pin_letter import PinResetLetterPrint
@@ -41,14 +42,14 @@ CERTIFICATE_NOTES = [
     "保険医療機関等で受診するときは、必ず窓口に提示してください。",
     "記載事項に変更があったとき、資格を失ったときは、遅滞なく保険者に届け出て、この証を返納してください。",
     "有効期限を過ぎたもの、資格を失った後のものは使用できません。",
-    "不正に使用した者は、刑法により詐欺罪として懲役の処分を受けます。",
+    "不正に使用した者は、刑法により詐欺罪として{penalty}の処分を受けます。",
     "表面の二次元コードで、保険者が発行した真正な証であることを確認できます。",
 ]
 CERTIFICATION_NOTES = [
     "保険医療機関等で受診するときは、資格確認書等と一緒に窓口に提示してください。",
     "有効期限を過ぎたとき、資格を失ったときは、遅滞なく保険者に返納してください。",
     "記載事項に変更があったときは、保険者に届け出てください。",
-    "不正に使用した者は、刑法により詐欺罪として懲役の処分を受けます。",
+    "不正に使用した者は、刑法により詐欺罪として{penalty}の処分を受けます。",
     "表面の二次元コードで、保険者が発行した真正な証であることを確認できます。",
 ]
 
@@ -94,8 +95,16 @@ def _insurer_row(holder: Holder) -> Row:
     return [("保険者番号", holder.insurer_number), ("保険者名称", holder.insurer_name)]
 
 
-def _card(title: str, holder: Holder, rows: list[Row], serial: str, notes: list[str]) -> CardText:
-    return CardText(title, RELATIONSHIP_LABELS.get(holder.relationship, ""), holder.name, rows, serial, notes)
+def back_notes(notes: list[str], issued_on: date) -> list[str]:
+    """A card's notes as worded on its 交付年月日: the 刑の名称 of that day (`PENAL_TERM`, D-156)."""
+    penalty = PENAL_TERM.on(issued_on)
+    return [note.format(penalty=penalty) for note in notes]
+
+
+def _card(title: str, holder: Holder, rows: list[Row], serial: str, notes: list[str],
+          issued_on: date) -> CardText:
+    return CardText(title, RELATIONSHIP_LABELS.get(holder.relationship, ""), holder.name, rows, serial,
+                    back_notes(notes, issued_on))
 
 
 def certificate_card(doc: EligibilityCertificatePrint) -> CardText:
@@ -108,7 +117,7 @@ def certificate_card(doc: EligibilityCertificatePrint) -> CardText:
         rows.append([("一部負担金の割合", ratio(doc.copay_ratio)),
                      ("発効期日", ymd(doc.ratio_effective_from))])
     rows.append(_insurer_row(h))
-    return _card(CERTIFICATE, h, rows, doc.serial, CERTIFICATE_NOTES)
+    return _card(CERTIFICATE, h, rows, doc.serial, CERTIFICATE_NOTES, doc.issued_on)
 
 
 def limit_card(doc: LimitCertificatePrint) -> CardText:
@@ -117,7 +126,7 @@ def limit_card(doc: LimitCertificatePrint) -> CardText:
             _numbers_row(doc.holder),
             [("発効期日", ymd(doc.valid_from)), ("有効期限", ymd(doc.valid_until))],
             [("交付年月日", ymd(doc.issued_on))], _insurer_row(doc.holder)]
-    return _card(LIMIT[doc.kind], doc.holder, rows, doc.serial, CERTIFICATION_NOTES)
+    return _card(LIMIT[doc.kind], doc.holder, rows, doc.serial, CERTIFICATION_NOTES, doc.issued_on)
 
 
 def elderly_card(doc: ElderlyCertificatePrint) -> CardText:
@@ -126,7 +135,7 @@ def elderly_card(doc: ElderlyCertificatePrint) -> CardText:
             _numbers_row(doc.holder),
             [("発効期日", ymd(doc.valid_from)), ("有効期限", ymd(doc.valid_until))],
             [("交付年月日", ymd(doc.issued_on))], _insurer_row(doc.holder)]
-    return _card(ELDERLY, doc.holder, rows, doc.serial, CERTIFICATION_NOTES)
+    return _card(ELDERLY, doc.holder, rows, doc.serial, CERTIFICATION_NOTES, doc.issued_on)
 
 
 def specific_disease_card(doc: SpecificDiseaseCertificatePrint) -> CardText:
@@ -136,7 +145,7 @@ def specific_disease_card(doc: SpecificDiseaseCertificatePrint) -> CardText:
             _numbers_row(doc.holder),
             [("発効期日", ymd(doc.valid_from)), ("交付年月日", ymd(doc.issued_on))],
             _insurer_row(doc.holder)]
-    return _card(SPECIFIC_DISEASE, doc.holder, rows, doc.serial, CERTIFICATION_NOTES)
+    return _card(SPECIFIC_DISEASE, doc.holder, rows, doc.serial, CERTIFICATION_NOTES, doc.issued_on)
 
 
 def notice_card(doc: EligibilityNoticePrint) -> CardText:

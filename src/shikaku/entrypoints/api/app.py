@@ -13,9 +13,11 @@ from ...service_layer.context import Context
 from .. import web
 from . import (
     accounts,
+    addresses,
     audit,
     corrections,
     documents,
+    employers,
     fast_path,
     guessing,
     members,
@@ -30,8 +32,8 @@ from .common import PREFIX
 from .edge import Edge
 
 # In the order of the OpenAPI document.
-FEATURES = (society, tokens, members, myna, accounts, verification, documents, runs, reception, guessing,
-            audit, corrections)
+FEATURES = (society, employers, tokens, members, myna, accounts, verification, documents, runs, reception, guessing,
+            audit, corrections, addresses)
 
 
 def create_app(ctx: Context, limits: RateLimits | None = None) -> FastAPI:

@@ -5,7 +5,8 @@ credential checked in a dependency comes too late: a caller without the right ro
 422 with the route's field list. A route declares its caller as `who: Caller(permission)`;
 `GuardedRoute` finds that declaration and runs `admission.admit` on the headers first (with
 the application's rate limits, `app.state.limits`), then hands the request to FastAPI, and the
-dependency merely returns the admitted actor."""
+dependency merely returns the admitted actor. An `Idempotency-Key` is honoured there too, after
+admission (`idempotent.answer`)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -17,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ...domain.errors import DomainError
 from ...service_layer.admission import admit, bearer_token, record_refusal
 from ...service_layer.auth import Actor, Permission
+from . import idempotent
 
 # Declares the bearer scheme in the OpenAPI document (Swagger UI's "Authorize"); admission has
 # already read the header when it runs.
@@ -55,7 +57,7 @@ class GuardedRoute(APIRoute):
             request.state.actor = admit(state.ctx, state.limits,
                                         bearer_token(request.headers.get("authorization")),
                                         remote_address(request), gate.permission)
-            return await handler(request)
+            return await idempotent.answer(request, request.state.actor, handler)
 
         return admitted
 

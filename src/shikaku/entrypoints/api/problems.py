@@ -6,6 +6,7 @@ import logging
 from typing import Callable
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
@@ -67,8 +68,13 @@ def problem(status: int, code: str, detail: str, errors: list[dict] | None = Non
 
 
 def domain_problem(exc: DomainError) -> tuple[int, dict]:
+    """A refusal by a rule; one that names the records it is about (409 `possible_duplicate`:
+    the members the enrolment may be again) carries them as `candidates`."""
     errors = [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None
-    return exc.status, problem_body(exc.status, exc.code, exc.message, errors)
+    body = problem_body(exc.status, exc.code, exc.message, errors)
+    if getattr(exc, "candidates", None) is not None:
+        body["candidates"] = jsonable_encoder(exc.candidates)
+    return exc.status, body
 
 
 def validation_problem(raw_errors: list[dict]) -> tuple[int, dict]:

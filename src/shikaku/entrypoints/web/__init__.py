@@ -11,14 +11,17 @@ from ..api import problems
 from ..api.guard import trace_refusal
 from . import (
     account,
+    addresses,
     audit,
     common,
     corrections,
     dashboard,
+    employers,
     imports,
     members,
     portal,
     printing,
+    returns,
     runs,
     staff,
     today,
@@ -58,7 +61,10 @@ def install(app: FastAPI, ctx: Context) -> None:
 
     app.include_router(staff.router)
     app.include_router(members.router)
+    app.include_router(employers.router)  # 事業所 (part A)
     app.include_router(corrections.router)  # 取消・訂正 (task D)
+    app.include_router(addresses.router)  # 住所・送付先 (part B)
+    app.include_router(returns.router)  # 返納 (part B)
     app.include_router(runs.router)
     app.include_router(dashboard.router)
     app.include_router(audit.router)

@@ -3,15 +3,25 @@ target and action. Reading only: the page has no form that writes."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ...domain.addresses import MAIL_TO_LABELS
+from ...domain.documents import DOCUMENT_NAMES
+from ...domain.limits import CATEGORIES
+from ...domain.policy import DEFAULT_POLICY, Policy
+from ...domain.registry import RELATIONSHIP_LABELS
+from ...domain.wareki import format_wareki
 from ...service_layer import audit_trail
 from .common import ROLE, Staff, page, page_number
 from .exports import audit_csv, wants_csv
-from .labels import CERTIFICATIONS
+from .labels import (ATTRIBUTES, CERTIFICATIONS, DISEASES, ISSUE_REASONS, LOSS_REASONS, NOTICE_REASONS,
+                     REGISTRATION_KINDS, cohorts)
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -52,6 +62,10 @@ ACTIONS = {
     "export.csv": "CSVの出力", "user.password.change": "パスワードの変更",
     "user.password.change.failed": "パスワードの変更の失敗（現在のパスワードの誤り）",
     "user.password.reset": "パスワードの再設定（管理者による）",
+    "employer.add": "事業所の登録", "employer.update": "事業所の変更", "employer.import": "事業所の取込",
+    "member.address": "住所・送付先の登録", "registration.cancel": "登録の取消", "registration.correct": "登録の訂正",
+    "certificate.cancel": "資格確認書の取消", "document.cancel": "交付書類の取消",
+    "certificate.return": "資格確認書の返納", "certificate.return_reminders": "返納のお願いの作成",
 }
 
 # Keys of the detail JSON in Japanese; others are shown as they are.
@@ -69,16 +83,48 @@ DETAIL_KEYS = {
     "encoding": "文字コード", "replaced": "〓に置き換えた文字数", "criteria": "検索条件", "total": "該当件数",
     "refusals": "拒否された試行のみ", "ended_sessions": "終了したログイン", "day": "日付",
     "target": "対象", "action": "操作", "run": "処理", "job": "取込",
+    "seq": "登録番号", "kind": "種類", "mail_to": "送付先", "change": "変更", "symbols": "記号",
+    "filename": "ファイル名", "content_hash": "ファイルのハッシュ", "counts": "件数", "errors": "エラー件数",
+    "added": "追加", "updated": "変更", "applied_on": "適用年月日", "withdrawn_on": "脱退日", "address": "所在地",
+    "phone": "電話", "returned_on": "返納日", "as_of": "基準日", "on": "基準日", "letters": "通知数",
+    "years": "保存年数", "checked": "確認件数", "purged": "削除件数", "key": "鍵", "previous": "以前の値",
+    "restored": "復元後の値", "members": "加入者数", "cards": "カード数", "unmatched_cards": "照合できないカード",
+    "resumed": "再開", "corrected": "訂正", "my_numbers": "個人番号の件数", "card": "カード番号",
 }
 
+# The wording of a detail's value, by its key (a reason by the action that recorded it).
+_REASONS = {"member.disqualify": LOSS_REASONS, "certificate.issue": ISSUE_REASONS,
+            "certificate.override": ISSUE_REASONS, "notice.issue": NOTICE_REASONS}
+_VALUES = {"role": ROLE, "relationship": RELATIONSHIP_LABELS, "mail_to": MAIL_TO_LABELS, "disease": DISEASES,
+           "kind": {**DOCUMENT_NAMES, **REGISTRATION_KINDS}, "change": {"added": "追加", "changed": "変更"},
+           "category": {code: c.label for code, c in CATEGORIES.items()}, "status": {
+               "completed": "完了", "refused": "拒否", "dry_run": "試行"}}
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-def readable(detail: Any) -> list[tuple[str, str]]:
-    """The detail JSON as (heading, value) lines: text as it is, anything else as JSON."""
+
+def _value(key: str, value: Any, action: str, policy: Policy) -> str:
+    """One value in words: codes by their labels, ISO days in 和暦, lists joined (none: なし),
+    yes/no; a value with no wording is shown as it is."""
+    table = _REASONS.get(action, {}) if key == "reason" else \
+        cohorts(policy) if key == "cohort" else {**ATTRIBUTES, **DETAIL_KEYS} if key == "fields" else _VALUES.get(key, {})
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, list):
+        return "、".join(_value(key, item, action, policy) for item in value) or "なし"
+    if isinstance(value, dict):
+        return "、".join(f"{k}: {_value(k, v, action, policy)}" for k, v in value.items()) or "なし"
+    if value is None:
+        return "なし"
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return format_wareki(date.fromisoformat(value))
+    return table.get(value, value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def readable(detail: Any, action: str = "", policy: Policy = DEFAULT_POLICY) -> list[tuple[str, str]]:
+    """The detail JSON as (heading, value) lines in Japanese (D-159)."""
     if not isinstance(detail, dict):
         return [("", json.dumps(detail, ensure_ascii=False))] if detail else []
-    return [(DETAIL_KEYS.get(key, key), ROLE.get(value, value) if key == "role" else
-             value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-            for key, value in detail.items()]
+    return [(DETAIL_KEYS.get(key, key), _value(key, value, action, policy)) for key, value in detail.items()]
 
 
 @router.get("/audit")
@@ -88,14 +134,15 @@ def audit_page(request: Request, session: Staff) -> Response:
     action = query.get("action", "").strip()[:MAX_FILTER]
     refusals = query.get("refusals") == "on"
     number = page_number(query.get("page"))
+    described = partial(readable, policy=ctx.policy)
     if wants_csv(request):  # the filtered log as a CSV file (D-134)
-        return audit_csv(request, session, target or None, action or None, refusals, ACTIONS, readable)
+        return audit_csv(request, session, target or None, action or None, refusals, ACTIONS, described)
     items, total = audit_trail.read(ctx, session.actor, target=target or None, action=action or None,
                                     refusals=refusals, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     known = audit_trail.actions(ctx, session.actor)
-    options = [(code, f"{ACTIONS.get(code, code)}（{code}）") for code in known]
+    options = [(code, ACTIONS.get(code, code)) for code in known]
     pages = max(1, -(-total // PAGE_SIZE))
     return page(request, "staff/audit.html", session, items=items, total=total, number=number,
                 pages=pages, values={"target": target, "action": action, "refusals": refusals}, errors={},
                 options=options,
-                actions=ACTIONS, readable=readable)
+                actions=ACTIONS, readable=described)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from contextlib import nullcontext
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Callable, TypeVar
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ...domain.errors import DomainError
 from ...domain.numbers import looks_like_my_number
 from ...domain.wareki import format_wareki
-from ...service_layer import accounts
+from ...service_layer import accounts, idempotency
 from ...service_layer.accounts import WebSession
 from ...service_layer.auth import STAFF, Permission, Role, authorize
 from ...service_layer.context import Context, in_japan
@@ -29,6 +30,7 @@ HERE = Path(__file__).parent
 SESSION_COOKIE = "shikaku_session"
 FORM_CSRF_COOKIE = "shikaku_form"  # double-submit token of the sign-in forms (no session yet)
 FLASH_COOKIE = "shikaku_flash"
+FORM_TOKEN = "form_token"  # one-time token of a form that creates (D-152)
 
 templates = Jinja2Templates(directory=HERE / "templates")
 
@@ -135,7 +137,8 @@ def page(request: Request, template: str, session: WebSession | None = None, sta
     flash = request.cookies.get(FLASH_COOKIE)
     response = templates.TemplateResponse(request, template, {
         "session": session, "csrf_token": csrf, "flash": unquote(flash) if flash else None,
-        "today": request.app.state.ctx.today(), **values}, status_code=status)
+        "today": request.app.state.ctx.today(), "form_token": secrets.token_urlsafe(18),  # D-152
+        **values}, status_code=status)
     if session is None:
         response.set_cookie(FORM_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                             secure=secure_cookies(request))
@@ -192,15 +195,35 @@ def parse(model: type[Model], values: dict[str, str], **extra: Any) -> Model:
 def submit(request: Request, session: WebSession, values: dict[str, str], act: Callable[[], Any],
            on_success: Callable[[Any], Response], template: str, **page_values: Any) -> Response:
     """Runs a use case; when it is refused, the same form is shown again with what was typed and
-    a Japanese reason by each field (422)."""
+    a Japanese reason by each field (422). A form that carries a one-time `form_token` (D-152)
+    runs once: sent again, it shows where the first one led."""
+    claim = _form_claim(request, session, values)
+    if claim is not None and (first := idempotency.stored(request.app.state.ctx, claim)) is not None:
+        return redirect(request, first.response, SENT_TWICE)
     try:
-        result = act()
+        with idempotency.claiming(claim) if claim else nullcontext():
+            result = act()
     except (ValidationError, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (401, 403, 404):
             raise  # not a matter of the form: the error page says it
         return page(request, template, session, status=422, values=values, errors=errors_of(exc),
                     refused=getattr(exc, "code", None), refusal=exc, **page_values)
-    return on_success(result)
+    response = on_success(result)
+    if claim is not None and response.status_code == 303:
+        idempotency.record(request.app.state.ctx, claim, 303, response.headers["location"])
+    return response
+
+
+SENT_TWICE = "この届出は登録済みです（同じ画面から二度送信されました）。最初の登録の結果を表示しています"
+
+
+def _form_claim(request: Request, session: WebSession, values: dict[str, str]) -> idempotency.Claim | None:
+    """The one-time submission of a form with a `form_token`: the staff user's, whatever was
+    changed before sending it again (the first result is what the clerk is shown)."""
+    token = values.get(FORM_TOKEN, "").strip()
+    if not token:
+        return None
+    return idempotency.Claim(f"web:{session.actor.subject}", token[:64], f"POST {request.url.path}", "")
 
 
 def page_number(raw: str | None) -> int:

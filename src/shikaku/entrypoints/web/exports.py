@@ -54,11 +54,12 @@ def search_csv(request: Request, session: WebSession, query) -> Response:
     found, total = members.search(request.app.state.ctx, session.actor, query, limit=exports.EXPORT_LIMIT)
     f = labels.FILTERS
     header = ["記号", "番号", "枝番", "氏名", "フリガナ", "生年月日", "性別", "続柄", "資格取得日", "資格喪失日",
-              "喪失理由", "資格", "負担割合", "個人番号の登録", "マイナ保険証"]
+              "喪失理由", "資格", "負担割合", "個人番号の登録", "マイナ保険証", "事業所名"]
     rows = ([m.symbol, m.number, m.branch, m.name, m.name_kana, m.birth_date, f["sex"](m.sex),
              f["relationship"](m.relationship), m.qualified_on, m.disqualified_on,
              f["loss_reason"](m.loss_reason) if m.loss_reason else "", "有効" if m.eligible else "喪失",
-             f"{m.copay_ratio}割", "あり" if m.has_my_number else "なし", "利用可" if m.myna_usable else ""]
+             f"{m.copay_ratio}割", "あり" if m.has_my_number else "なし", "利用可" if m.myna_usable else "",
+             m.employer_name or ""]
             for m in found)
     criteria = {k: str(v) for k, v in query.model_dump().items() if v not in (None, "")}
     return csv_response(request, session, "members.search", f"members-{request.app.state.ctx.today()}",
@@ -76,7 +77,7 @@ def audit_csv(request: Request, session: WebSession, target: str | None, action:
     def detail(row) -> str:
         kept = {k: v for k, v in row["detail"].items() if k != "my_number"} if isinstance(row["detail"], dict) \
             else row["detail"]
-        return " / ".join(f"{key}: {value}" if key else value for key, value in readable(kept))
+        return " / ".join(f"{key}: {value}" if key else value for key, value in readable(kept, row["action"]))
 
     rows = ([in_japan(row["at"]).isoformat(sep=" ", timespec="seconds"), row["actor"], ROLE.get(row["role"], row["role"]),
              actions.get(row["action"], row["action"]), row["action"], row["target"] or "", row["remote"] or "",

@@ -38,6 +38,7 @@ class ImportJob:
     owner: str  # the subject of the user who uploaded
     filename: str
     dry_run: bool
+    confirm_duplicates: bool = False  # 「同一人物の可能性がある行を確認しました」 (D-153)
     stage: str = exchange.READ_STAGE
     done: int = 0
     total: int | None = None
@@ -60,7 +61,8 @@ def _import(ctx: Context, actor: Actor, job: ImportJob, path: str) -> None:
     try:
         with open(path, "rb") as stream:
             job.result = exchange.import_notifications(ctx, actor, stream, job.filename,
-                                                       dry_run=job.dry_run, progress=progress)
+                                                       dry_run=job.dry_run,
+                                                       confirm_duplicates=job.confirm_duplicates, progress=progress)
     except DomainError as exc:
         job.refusal = exc.message
     except Exception:
@@ -102,7 +104,8 @@ async def upload_file(request: Request, session: StaffMay(Permission.MEMBERS_WRI
     with os.fdopen(handle, "wb") as copy:
         await run_in_threadpool(shutil.copyfileobj, upload.file, copy)
     job = ImportJob(secrets.token_urlsafe(12), session.actor.subject, os.path.basename(upload.filename),
-                    dry_run=bool(values.get("dry_run")))
+                    dry_run=bool(values.get("dry_run")),
+                    confirm_duplicates=bool(values.get("confirm_duplicates")))
     _remember(job)
     ctx, actor = request.app.state.ctx, session.actor
     background.start(f"import-{job.id}", lambda: _import(ctx, actor, job, path))

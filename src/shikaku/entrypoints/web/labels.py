@@ -9,7 +9,7 @@ from ...domain.certificates import NoticeReason, cycle_end_on_or_after
 from ...domain.documents import DOCUMENT_NAMES, SPECIFIC_DISEASES
 from ...domain.notifications import KINSHIP_LABELS, LOSS_REASON_LABELS
 from ...domain.policy import Policy
-from ...domain.registry import RELATIONSHIP_LABELS, SEX_LABELS, LossReason
+from ...domain.registry import LOSS_REASONS_BY_RELATIONSHIP, RELATIONSHIP_LABELS, SEX_LABELS, LossReason, Relationship
 from ...domain.wareki import format_wareki
 
 # 資格確認書（再）交付申請書の申請理由: the seed's Q6 ①–⑧, ⑨ (national rule, R-MYNA-6), その他.
@@ -59,6 +59,11 @@ LOSS_REASONS = {**LOSS_REASON_LABELS, LossReason.LATE_ELDERLY: "75歳到達（�
                 LossReason.COVERAGE_END: "資格終了予定日の到来（任意継続等）",
                 LossReason.INSURED_LOST: "被保険者の資格喪失に伴う喪失"}
 
+
+def loss_reason_options(relationship: str) -> list[tuple[str, str]]:
+    """The 喪失理由 a form offers a member of `relationship` (the domain's rule, D-155)."""
+    return [(r.value, LOSS_REASONS[r]) for r in LOSS_REASONS_BY_RELATIONSHIP[Relationship(relationship)]]
+
 # 資格の履歴: what a registration recorded, and the attributes a 変更届 changes.
 REGISTRATION_KINDS = {"enrolment": "資格取得", "amendment": "変更", "my_number": "個人番号の登録",
                       "disqualification": "資格喪失", "certification": "認定", "loss": "資格喪失",
@@ -97,6 +102,11 @@ NEXT_STEPS = {
 }
 
 
+def not_yet_valid(day: date) -> str:
+    """A document not valid yet, by the day it becomes valid (D-158): never 無効."""
+    return f"公開前（{format_wareki(day)}から有効）"
+
+
 def _label(table: dict):
     return lambda code: table.get(code, code or "")
 
@@ -107,6 +117,6 @@ FILTERS = {"certificate_reason": _label(ISSUE_REASONS), "notice_reason": _label(
            "attribute": _label(ATTRIBUTES),
            "kinship": _label(KINSHIP_LABELS), "disease": _label(DISEASES),
            "validity": _label(VALIDITY), "method": _label(METHODS),
-           "identity_check": _label(IDENTITY_CHECKS),
+           "identity_check": _label(IDENTITY_CHECKS), "not_yet_valid": not_yet_valid,
            # a value without a label is shown as it is
            "sex": lambda v: SEX_LABELS.get(v, v), "relationship": lambda v: RELATIONSHIP_LABELS.get(v, v)}

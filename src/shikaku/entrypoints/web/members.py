@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from ...service_layer import accounts, commands, documents, members, verification
+from ...service_layer import accounts, addresses, commands, documents, members, returns, verification
 from ...service_layer.accounts import WebSession
 from ...service_layer.auth import Permission, allowed
 from ...service_layer.members import MemberView
@@ -55,9 +55,15 @@ async def enrol(request: Request, session: StaffMay(Permission.MEMBERS_WRITE)) -
     values = await form_data(request, session)
     ctx = request.app.state.ctx
     return _run(request, session, values,
-                lambda: members.enrol(ctx, session.actor, _command(commands.Enrolment, values,
-                                                                   relationship="insured")),
+                lambda: members.enrol(ctx, session.actor, _command(
+                    commands.Enrolment, values, relationship="insured", **_confirmed(values))),
                 lambda new: _enrolled(request, new, values), "staff/form_enrolment.html", **_ENROLMENT)
+
+
+def _confirmed(values: dict[str, str]) -> dict:
+    """The form asks before it enrols a possible duplicate, until the clerk ticks
+    「別人であることを確認しました」 (D-122)."""
+    return {"confirm_duplicates": bool(values.get("confirm_duplicates"))}
 
 
 def _enrolled(request: Request, new: MemberView, values: dict[str, str]) -> Response:
@@ -82,11 +88,14 @@ def member_page(request: Request, session: Staff, member_id: str) -> Response:
                 timeline=members.timeline(ctx, actor, member_id),
                 certificates=documents.list_certificates(ctx, actor, member_id),
                 documents=documents.list_documents(ctx, actor, member_id),
+                offers=documents.applicable_documents(ctx, actor, member_id),  # D-157
                 access_log=access_log, access_total=access_total,
                 can_write=allowed(actor, Permission.MEMBERS_WRITE),
                 can_cancel_loss=allowed(actor, Permission.CANCEL_LOSS),  # 取消・訂正 (D-128)
                 can_cancel_documents=allowed(actor, Permission.DOCUMENTS_CANCEL),
-                portal_pin=accounts.portal_pin(ctx, actor, member_id))
+                portal_pin=accounts.portal_pin(ctx, actor, member_id),
+                address=addresses.get_address(ctx, actor, member_id),  # 住所・送付先 (part B)
+                mailing=addresses.mailing(ctx, actor, member_id), due_back=returns.due_back(ctx, actor, member_id))
 
 
 def _pdf(content: bytes, name: str, fallback: str) -> Response:
@@ -153,7 +162,8 @@ FORMS = (
     MemberForm("dependents/new", "staff/form_enrolment.html", "被扶養者異動届（追加）",
                commands.Enrolment, lambda ctx, actor, _id, command: members.enrol(ctx, actor, command),
                lambda new: f"{new.name} さんを被扶養者として登録しました（枝番 {new.branch}）",
-               fixed=lambda member, values: {"relationship": "dependent", "insured_id": member.insured_id}),
+               fixed=lambda member, values: {"relationship": "dependent", "insured_id": member.insured_id,
+                                             **_confirmed(values)}),
     MemberForm("my-number", "staff/form_my_number.html", "個人番号の登録", commands.MyNumberRegistration,
                members.register_my_number,
                lambda m: f"個人番号を登録しました（{m.my_number_masked}）。オンライン資格確認で確認できるのは"

@@ -17,6 +17,7 @@ from ...domain.notifications import Notification, NotificationKind, RowError, er
 from ...domain.registrations import Enrolled
 from ..auth import Actor
 from ..context import Context
+from .duplicates import refuse_possible_duplicates
 from .result import APPLY_STAGE, ImportResult, Progress, audit_detail
 
 CHUNK_ROWS = 5000  # rows (whole families) checked against the registry and written together
@@ -36,6 +37,8 @@ def apply(ctx: Context, actor: Actor, spill: Spill, result: ImportResult, progre
                 result.status, result.duplicate_of = "duplicate", str(earlier.id)
                 result.add_error(_duplicate_error(earlier))
                 return
+            if not result.confirm_duplicates:  # reported with the other errors, nothing written (D-153)
+                refuse_possible_duplicates(uow, spill, CHUNK_ROWS, result)
             loader = Loader(load, spill.tags(), uow.employers.all())
             load.expect(spill.count)
             done = 0

@@ -19,6 +19,7 @@ class ImportResult:
 
     filename: str
     dry_run: bool
+    confirm_duplicates: bool = False  # 同一人物の可能性がある行を確認済み (D-153)
     status: str = "refused"
     encoding: str | None = None
     content_hash: str | None = None
@@ -50,4 +51,5 @@ class ImportResult:
 def audit_detail(result: ImportResult) -> dict:
     return {"status": result.status, "filename": result.filename, "content_hash": result.content_hash,
             "encoding": result.encoding, "rows": result.rows, "counts": result.counts,
-            "errors": result.error_count, "dry_run": result.dry_run}
+            "errors": result.error_count, "dry_run": result.dry_run,
+            "confirm_duplicates": result.confirm_duplicates}
