@@ -287,6 +287,12 @@ def insured_row(symbol: str = "1001", number: str = "5", **cells) -> dict:
             "受付日": RECEIVED, **cells}
 
 
+def reading(n: int) -> str:
+    """A フリガナ of its own for the n-th person of a generated file (ten kana for the digits), so
+    that a file of many rows holds no possible duplicates (同一人物の可能性, D-154)."""
+    return "シケン " + str(n).translate(str.maketrans("0123456789", "アイウエオカキクケコ"))
+
+
 def dependent_row(symbol: str = "1001", number: str = "5", **cells) -> dict:
     """A 被扶養者追加 row of a spouse of the insured `symbol`・`number`."""
     return {"届出種別": "被扶養者追加", "続柄": "配偶者", "本人記号": symbol, "本人番号": number,

@@ -3,7 +3,6 @@ browser's back button, submitted again → still one member; the same person typ
 form → 「同一人物の可能性があります」 with the candidate, enrolled once the clerk confirms."""
 from __future__ import annotations
 
-
 import re
 
 from playwright.sync_api import Page, expect

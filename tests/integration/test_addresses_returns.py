@@ -104,6 +104,35 @@ def test_reminders_are_in_postal_order_with_the_homeless_last(client):
     assert "〒060-0001" in pages[where["札幌花子"]] and "返納" in pages[where["札幌花子"]]
 
 
+def test_a_runs_mailers_carry_each_address_block_in_postal_order(client):
+    """The run's 送付状・台紙 (D-163): one A4 sheet per certificate, in the print file's postal
+    order, each addressed in the window; the manifest says the same order with 郵便番号."""
+    people = (("渋谷 一郎", "シブヤ イチロウ", "150-0001", "東京都渋谷区神宮前1-1"),
+              ("宛先 無郎", "アテサキ ナシロウ", None, None),
+              ("札幌 二郎", "サッポロ ジロウ", "060-0001", "北海道札幌市中央区北一条西1-1"))
+    for name, kana, postcode, address in people:
+        member = enrol(client, name=name, name_kana=kana, qualified_on="2021-04-01")
+        if postcode:
+            assert client.put(f"/api/v1/members/{member['id']}/address",
+                              json={"postcode": postcode, "address": address}).status_code == 200
+    run = client.post("/api/v1/ex-officio-runs", json={"run_on": "2026-06-01", "cohort": "all_without_myna"})
+    assert run.status_code == 201, run.text
+    r = client.get(f"/api/v1/runs/{run.json()['id']}/mailers.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    pages = subprocess.run(["pdftotext", "-", "-"], input=r.content, capture_output=True,
+                           check=True).stdout.decode().split("\f")
+    flat = [p.replace(" ", "").replace("\u3000", "") for p in pages if p.strip()]
+    assert len(flat) == run.json()["issued"]
+    order = [next(i for i, p in enumerate(flat) if who in p) for who in ("札幌二郎", "渋谷一郎", "宛先無郎")]
+    assert order == sorted(order)
+    assert "〒060-0001" in flat[order[0]] and "北海道札幌市中央区北一条西1-1" in flat[order[0]]
+    assert "資格確認書" in flat[order[0]]
+    manifest = client.get(f"/api/v1/runs/{run.json()['id']}/manifest").content.decode("utf-8-sig").splitlines()
+    assert manifest[0].endswith(",郵便番号,送付先")
+    mine = [line for line in manifest if any(n in line for n in ("渋谷 一郎", "宛先 無郎", "札幌 二郎"))]
+    assert [line.split(",")[-2:] for line in mine] == [["060-0001", "自宅"], ["150-0001", "自宅"], ["", "宛先なし"]]
+
+
 def test_the_address_is_never_shown_to_a_facility_nor_logged(client, caplog):
     caplog.set_level(logging.DEBUG)
     member = enrol(client, name="窓口 五郎", name_kana="マドグチ ゴロウ")

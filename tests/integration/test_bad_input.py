@@ -154,7 +154,7 @@ def temporary_files(tmp_path, monkeypatch):
 def test_web_routes_with_an_id_no_row_has(client, ctx, member, temporary_files, bad):
     sign_in_staff(client, ctx, "supervisor")
     before = stored(ctx)
-    for path in ("/staff/runs/{}/print-file", "/staff/runs/{}/manifest", "/staff/runs/{}",
+    for path in ("/staff/runs/{}/print-file", "/staff/runs/{}/mailers.pdf", "/staff/runs/{}/manifest", "/staff/runs/{}",
                  "/staff/runs/{}/progress", "/staff/members/{}", "/staff/members/{}/amend",
                  "/staff/members/{}/certificates/new", "/staff/imports/{}", "/staff/imports/{}/progress",
                  "/staff/certificates/{}/pdf", "/staff/documents/{}/pdf"):

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from shikaku.adapters.db.schema import family_snapshots, import_files, members, registrations, symbols
 from shikaku.entrypoints.cli import app
-from tests.builders import insured_body
+from tests.builders import insured_body, reading
 from tests.helpers import sign_in_staff
 
 runner = CliRunner()
@@ -27,8 +27,9 @@ PUBLISHED = "2026-05-29"
 def hostile(client) -> list[dict]:
     """Four insured with a 個人番号 but no card (so ex officio gets them), named like formulas."""
     enrolled = []
-    for name in NAMES:
-        answer = client.post("/api/v1/members", json=insured_body(name=name, registered_on=REGISTERED))
+    for n, name in enumerate(NAMES):  # readings of their own: the import back asks about no duplicate
+        answer = client.post("/api/v1/members", json=insured_body(name=name, name_kana=reading(n),
+                                                                  registered_on=REGISTERED))
         assert answer.status_code == 201, answer.text
         enrolled.append(answer.json())
     return enrolled

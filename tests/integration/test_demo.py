@@ -360,17 +360,21 @@ def test_postgresql_tables_are_vacuumed_after_the_load(demo):
 
 
 def test_every_insured_has_the_home_address_of_the_family(demo):
-    """One 住所 per family, on the insured (a real 郵便番号, NNN-NNNN), sent to the home; the
-    dependents have none of their own (their documents go to the insured's, D-160)."""
+    """One 住所 per family, on the insured (a real 郵便番号, NNN-NNNN); the dependents have none
+    of their own (their documents go to the insured's, D-160). 送付先 is the 事業所 exactly for
+    the families of the employers the society mails through (D-164), 自宅 for the others."""
     ctx, _ = demo
     with ctx.connection() as conn:
         rows = conn.execute(select(members.c.id, members.c.family_id, member_addresses.c.postcode,
-                                   member_addresses.c.address, member_addresses.c.mail_to)
-                            .join(member_addresses, member_addresses.c.member_id == members.c.id)).all()
+                                   member_addresses.c.address, member_addresses.c.mail_to, employers.c.mail_via)
+                            .join(member_addresses, member_addresses.c.member_id == members.c.id)
+                            .join(employers, employers.c.symbol == members.c.symbol)).all()
         generated = max(r.id for r in rows)  # later tests of this module add members without
         families = conn.execute(select(func.count()).select_from(members).where(
             members.c.id == members.c.family_id, members.c.id <= generated)).scalar_one()
     assert all(r.id == r.family_id for r in rows)
     assert len(rows) == families
-    assert all(re.fullmatch(r"\d{3}-\d{4}", r.postcode) and r.mail_to == "home" for r in rows)
+    assert all(re.fullmatch(r"\d{3}-\d{4}", r.postcode) for r in rows)
+    assert all(r.mail_to == ("employer" if r.mail_via else "home") for r in rows)
+    assert 0 < sum(r.mail_to == "employer" for r in rows) < len(rows) / 3
     assert len({r.address for r in rows}) > 50

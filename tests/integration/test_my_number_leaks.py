@@ -320,7 +320,7 @@ def enrol_through_the_forms(client, token: str, society: Society) -> None:
     society.ids["natsu"] = member_id(client.post(f"{page}/dependents/new", data=dependent,
                                                  follow_redirects=False))
     society.ids["goro"] = member_id(client.post("/staff/members/new", follow_redirects=False, data={
-        **typed, "name": "漏洩 五郎", "symbol": symbol(), "my_number": ""}))
+        **typed, "name": "漏洩 五郎", "name_kana": "ロウエイ ゴロウ", "symbol": symbol(), "my_number": ""}))
     form = f"/staff/members/{society.ids['goro']}/my-number"
     client.get(form)
     for wrong in ({"my_number": wrong_check_digit(goro.clear)},
@@ -367,7 +367,7 @@ def import_files(client, token: str, shikaku: Shikaku, society: Society, inputs:
           "the error report names the bad date and shows the bad number masked")
 
     jun = society.number("upload insured")
-    upload = notification_csv([acquisition(grouped(jun.clear, "-"), "漏洩 十郎")], "utf-8", NOTIFICATION_HEADER)
+    upload = notification_csv([acquisition(grouped(jun.clear, "-"), "漏洩 十郎", 氏名カナ="ﾛｳｴｲ ｼﾞｭｳﾛｳ")], "utf-8", NOTIFICATION_HEADER)
     for name, content, outcome in (("todoke.csv", upload, "取り込みました"),
                                    ("todoke-refused.csv", bad.read_bytes(), "取り込めません")):
         client.get("/staff/imports")
@@ -479,7 +479,7 @@ def tour_the_staff_pages(client, ctx, society: Society, shikaku: Shikaku, out: P
         assert client.get(path).status_code == 200, path
     sign_in_staff(client, ctx, "admin")
     for path in ("/staff/runs", f"/staff/runs/{run}", f"/staff/runs/{run}/print-file",
-                 f"/staff/runs/{run}/manifest", "/staff/dashboard", "/staff/?kana=ロウエイ", "/staff/?name=漏洩"):
+                 f"/staff/runs/{run}/mailers.pdf", f"/staff/runs/{run}/manifest", "/staff/dashboard", "/staff/?kana=ロウエイ", "/staff/?name=漏洩"):
         assert client.get(path).status_code == 200, path
     for member in society.ids.values():
         page = client.get(f"/staff/members/{member}").text

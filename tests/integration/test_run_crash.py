@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from shikaku.adapters.db.schema import certificate_runs, eligibility_certificates, import_files, registrations
 from shikaku.adapters.db.schema import members as member_rows
 from shikaku.service_layer.exchange.result import APPLY_STAGE
-from tests.builders import enrolled, insured_body, insured_row, notification_csv
+from tests.builders import enrolled, insured_body, insured_row, notification_csv, reading
 from tests.helpers import LONG_TESTS, eventually
 
 CLI = str(Path(sys.executable).with_name("shikaku"))
@@ -85,7 +85,7 @@ def counts(ctx) -> list[int]:
 
 def test_kill_9_during_an_import_keeps_nothing_then_rerun_stores_once(ctx, db_url, tmp_path):
     path = tmp_path / "todoke.csv"
-    path.write_bytes(notification_csv([insured_row(number=str(n)) for n in range(1, IMPORT_ROWS + 1)]))
+    path.write_bytes(notification_csv([insured_row(number=str(n), 氏名カナ=reading(n)) for n in range(1, IMPORT_ROWS + 1)]))
     command = [CLI, "import", str(path), "--db", db_url]
     terminal = dict(os.environ, TTY_COMPATIBLE="1", TERM="xterm")  # Rich draws the bar into the pipe
     victim = subprocess.Popen(command, env=terminal, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -167,6 +167,9 @@ def test_ex_officio_run_from_the_form_with_print_file_and_manifest(client, ctx, 
     pdf = client.get(f"/staff/runs/{run_id}/print-file")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF") and "attachment" in pdf.headers["content-disposition"]
+    mailers = client.get(f"/staff/runs/{run_id}/mailers.pdf")
+    assert mailers.status_code == 200 and mailers.content.startswith(b"%PDF")
+    assert f'filename="run-{run_id}-mailers.pdf"' in mailers.headers["content-disposition"]
     manifest = client.get(f"/staff/runs/{run_id}/manifest")
     assert manifest.headers["content-type"].startswith("text/csv")
     assert manifest.content.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel

@@ -22,6 +22,7 @@ from tests.service.fakes_documents import FakeCertificateRuns, FakeCertificates,
 from tests.service.fakes_employers import FakeEmployers
 from tests.service.fakes_my_number import FakeKeyRotation, FakeMyNumberRetention
 from tests.service.fakes_myna import FakeCardRegistry
+from tests.service.fakes_oqs import FakeOqsBulks
 from tests.service.fakes_reception import FakePortalRecords, FakeReceptionRecords
 from tests.service.fakes_society import FakeApiTokens, FakeFacilities, FakeSociety, FakeTokenList
 from tests.service.fakes_verification import FakeAccessHistory, FakeGuessingFlags
@@ -54,6 +55,7 @@ class Store:
     addresses: dict = field(default_factory=dict)  # (domain.addresses.Address, updated_on) by member id
     employer_posts: dict = field(default_factory=dict)  # domain.addresses.EmployerPost by 記号
     idempotency_keys: dict = field(default_factory=dict)  # the idempotency_keys rows by key hash
+    oqs_bulks: dict = field(default_factory=dict)  # 一括照会 by reception number (fakes_oqs.py)
 
 
 class FakeFamilies:
@@ -131,10 +133,10 @@ class FakeMemberSearch:
                  and (not birth_date or r.birth_date == birth_date)]
         return [(m, fam) for _, m, fam in sorted(found)[:limit]], len(found)
 
-    def same_reading(self, readings: Iterable[str], birth_dates: Iterable[date]) -> list[tuple[int, int]]:
-        readings, births = set(readings), set(birth_dates)
+    def same_reading(self, people: Iterable[tuple[str, date]]) -> list[tuple[int, int]]:
+        people = set(people)
         return sorted((r.member_id, f.family_id) for r, f in self._all()
-                      if r.name_kana in readings and r.birth_date in births)
+                      if (r.name_kana.replace(" ", ""), r.birth_date) in people)
 
     def with_my_number(self, *digests: str) -> list[tuple[int, int]]:
         return [(r.member_id, f.family_id) for r, f in self._all()
@@ -239,6 +241,7 @@ class FakeUnitOfWork:
         self.audit_log = FakeAuditLogView(store)
         self.key_rotation = FakeKeyRotation(store)
         self.my_number_retention = FakeMyNumberRetention(store)
+        self.oqs_bulks = FakeOqsBulks(store)
 
     def audit(self, actor: Any, action: str, target: str | None = None, **detail: Any) -> None:
         self.store.audit.append(dict(actor=actor.subject, role=actor.role.value, action=action,

@@ -72,11 +72,12 @@ class FakeAccessLog:
         self.store = store
 
     def record(self, facility_code: str, method: str, identity_check: str | None,
-               service_date: date, validity_code: str, member_id: int | None) -> None:
+               service_date: date, validity_code: str, member_id: int | None,
+               channel: str | None = None) -> None:
         self.store.access_log.append(dict(
             id=len(self.store.access_log) + 1, at=datetime.now(timezone.utc), facility_code=facility_code,
             method=method, identity_check=identity_check, service_date=service_date,
-            validity_code=validity_code, member_id=member_id))
+            validity_code=validity_code, member_id=member_id, channel=channel))
 
     def flush(self) -> None:
         """Nothing waits: `record` stored the entry."""

@@ -79,6 +79,7 @@ def test_the_manifest_lists_the_run_in_postal_order(ctx, admin):
     assert [line.split(",")[2] for line in lines[1:]] == ["2000", "3000", "1000"]
     assert [line.split(",")[0] for line in lines[1:]] == ["1", "2", "3"]
     assert all(line.split(",")[5] == "山田 太郎" for line in lines[1:])
+    assert [line.split(",")[-2:] for line in lines[1:]] == [["060-0001", "自宅"], ["100-0001", "自宅"], ["", "宛先なし"]]
 
 
 def test_a_dry_run_counts_and_stores_no_certificate(ctx, admin, store):

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from shikaku.domain.duplicates import is_possible_duplicate, kana_key, possible_duplicates, spacings
+from shikaku.domain.duplicates import is_possible_duplicate, kana_key, possible_duplicates
 from tests.builders import Family, around
 
 BIRTH = date(1980, 5, 10)
@@ -80,10 +80,3 @@ def test_possible_duplicates_lists_only_the_matching_ones_by_id():
     assert [s.identity.member_id for s in found] == [insured]
     assert possible_duplicates("ヤマダ タロウ", BIRTH, date(2024, 9, 1), states) == \
         sorted([states[0], states[2]], key=lambda s: s.identity.member_id)
-
-
-def test_spacings_cover_no_space_and_one_space_forms():
-    forms = spacings("やまだ たろう")
-    assert {"ヤマダタロウ", "ヤマダ タロウ", "ヤ マダタロウ", "ヤマダタロ ウ"} <= set(forms)
-    assert len(forms) == len(set(forms)) == 6
-    assert "ス ミス ジョン" in spacings("ス ミス ジョン")  # the reading as given, whatever its spaces

@@ -7,7 +7,13 @@ from datetime import date, timedelta
 import pytest
 
 from shikaku.domain import employer_file
-from shikaku.domain.employers import DEFAULT_APPLIED_ON, Employer, changed_employer, check_employer, new_employer
+from shikaku.domain.employers import (
+    DEFAULT_APPLIED_ON,
+    Employer,
+    changed_employer,
+    check_employer,
+    new_employer,
+)
 from shikaku.domain.errors import DomainError
 
 DAY = timedelta(days=1)

@@ -130,7 +130,7 @@ def test_r_myna_5_the_grace_named_is_the_policy_grace():
 def test_the_demo_summary_names_the_last_day_of_legacy_card_issue():
     ctx = SimpleNamespace(policy=Policy(legacy_card_issue=Period(None, date(2024, 11, 30))),
                           today=lambda: date(2026, 6, 1))
-    loader = SimpleNamespace(counts=Counts(insured=1, legacy_cards=1),
+    loader = SimpleNamespace(counts=Counts(insured=1, legacy_cards=1), employers={},
                              ledger=SimpleNamespace(touched_symbols=set(), known_symbols=set()))
     assert "健康保険証（令和6年11月30日以前の交付）1 件" in _summary(ctx, loader, [], 1.0)
     national = SimpleNamespace(policy=DEFAULT_POLICY, today=ctx.today)

@@ -6,13 +6,23 @@ from datetime import date
 
 import pytest
 
-from shikaku.domain.certificates import CertificateReason, HeldCertificate, IssuedDocument, applicable_documents
+from shikaku.domain.certificates import (
+    CertificateReason,
+    HeldCertificate,
+    IssuedDocument,
+    applicable_documents,
+)
 from shikaku.domain.errors import DomainError
 from shikaku.domain.family import Family as Aggregate
 from shikaku.domain.policy import PENAL_TERM
 from shikaku.domain.ratio import elderly_from, elderly_until
 from shikaku.domain.registrations import Enrolled
-from shikaku.domain.registry import LOSS_REASONS_BY_RELATIONSHIP, REGISTRABLE_LOSS_REASONS, LossReason, Relationship
+from shikaku.domain.registry import (
+    LOSS_REASONS_BY_RELATIONSHIP,
+    REGISTRABLE_LOSS_REASONS,
+    LossReason,
+    Relationship,
+)
 from tests.builders import Family, around, insured_state
 from tests.unit.test_corrections import Ledger, sealed
 

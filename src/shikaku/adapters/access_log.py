@@ -15,7 +15,7 @@ from .db.schema import access_log, facilities
 
 log = logging.getLogger("shikaku.access_log")
 
-_COLUMNS = "at, facility_code, method, identity_check, service_date, validity_code, member_id"
+_COLUMNS = "at, facility_code, method, identity_check, service_date, validity_code, member_id, channel"
 
 
 class AccessLogWriter:
@@ -23,7 +23,7 @@ class AccessLogWriter:
         self.engine, self.interval, self.batch = engine, interval, batch
         self._sqlite = engine.dialect.name == "sqlite"
         marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self._sql = f"INSERT INTO access_log ({_COLUMNS}) VALUES ({', '.join([marker] * 7)})"
+        self._sql = f"INSERT INTO access_log ({_COLUMNS}) VALUES ({', '.join([marker] * 8)})"
         self._pending: list[tuple] = []
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
@@ -31,9 +31,11 @@ class AccessLogWriter:
         self._thread: threading.Thread | None = None
 
     def record(self, facility_code: str, method: str, identity_check: str | None,
-               service_date: date, validity_code: str, member_id: int | None) -> None:
+               service_date: date, validity_code: str, member_id: int | None,
+               channel: str | None = None) -> None:
+        """One query; `channel` is how it came (`service_layer.verification.CHANNELS`)."""
         entry = (datetime.now(timezone.utc), facility_code, method, identity_check, service_date,
-                 validity_code, member_id)
+                 validity_code, member_id, channel)
         with self._lock:
             self._pending.append(entry)
             full = len(self._pending) >= self.batch

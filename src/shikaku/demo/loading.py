@@ -101,7 +101,7 @@ class Loader:
                                "tanto", days[person.loss_corrected_on], days[person.loss_corrected_to])
         self.families.add(family, existing=False)
         self._cards_of(people, ids, sealed)
-        self._home_of(people, ids)
+        self._home_of(people, ids, symbol)
         self._count(people)
         return family
 
@@ -141,11 +141,14 @@ class Loader:
                                          self._legacy_valid_until(issued, expires)))
                 counts.legacy_cards += 1
 
-    def _home_of(self, people: list[Person], ids: list[int]) -> None:
-        """The family's 住所 (送付先 自宅), kept on the insured as of the 資格取得届: the
-        dependents' documents go to it (D-160)."""
+    def _home_of(self, people: list[Person], ids: list[int], symbol: str) -> None:
+        """The family's 住所, kept on the insured as of the 資格取得届: the dependents'
+        documents go where the insured's go (D-160); 送付先 is 自宅, or the 事業所 where the
+        society mails through that employer (D-164)."""
         postcode, address = self.homes[ids[0] % len(self.homes)]
-        self.address_rows.append((ids[0], postcode, address, "home", self.days[people[0].registered].isoformat()))
+        employer = self.employers.get(symbol)
+        mail_to = "employer" if employer is not None and employer.mail_via else "home"
+        self.address_rows.append((ids[0], postcode, address, mail_to, self.days[people[0].registered].isoformat()))
 
     def _legacy_valid_until(self, issued: int, expires: date | None) -> str:
         """R-LEG-2, remembered per (交付日, 有効期限)."""

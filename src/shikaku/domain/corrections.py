@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from .errors import DomainError
 from .numbers import normalize_kana
 from .registrations import AMENDABLE, INSURED_ATTRIBUTES, Corrected
-from .registry import (REGISTRABLE_LOSS_REASONS, FamilyHistory, Kind, LossReason, Registration, Relationship,
-                       check_loss_reason)
+from .registry import (
+    REGISTRABLE_LOSS_REASONS,
+    FamilyHistory,
+    Kind,
+    LossReason,
+    Registration,
+    Relationship,
+    check_loss_reason,
+)
 from .remuneration import validate_remuneration
 
 if TYPE_CHECKING:

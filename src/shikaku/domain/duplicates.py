@@ -25,16 +25,6 @@ def kana_key(name_kana: str) -> str:
     return normalize_kana_loosely(name_kana).replace(" ", "")
 
 
-def spacings(name_kana: str) -> list[str]:
-    """The stored forms a reading may have with no space or one (ヤマダタロウ, ヤマダ タロウ,
-    ヤマ ダタロウ …), and the reading as given: what a look-up by the indexed フリガナ asks for
-    (the registry keeps it normalised, with single spaces; D-121)."""
-    key = kana_key(name_kana)
-    forms = {key, normalize_kana_loosely(name_kana)}
-    forms.update(f"{key[:i]} {key[i:]}" for i in range(1, len(key)))
-    return sorted(forms)
-
-
 def is_possible_duplicate(name_kana: str, birth_date: date, qualified_on: date,
                           candidate: MemberState) -> bool:
     """Whether the enrolment (フリガナ, 生年月日, 資格取得日) may be `candidate` again: same

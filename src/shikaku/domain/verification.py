@@ -6,13 +6,13 @@ R-MYNA-3, R-MYNA-4).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 from typing import Sequence
 
 from .numbers import normalize_digits
 from .ratio import elderly_from, elderly_until, is_elderly, preschool_until
-from .registry import MemberState, Relationship
+from .registry import LossReason, MemberState, Relationship
 
 # 本人・家族の別 with the national interface's codes (DOMAIN.md §10).
 RELATIONSHIP_CODES = {Relationship.INSURED: "1", Relationship.DEPENDENT: "2"}
@@ -123,3 +123,37 @@ def specific_diseases(state: MemberState) -> list[dict]:
     """特定疾病 approvals in force (R-SPD-1): code, monthly limit, period."""
     return [{"code": c.disease, "limit_yen": c.limit_yen, "valid_from": c.valid_from,
              "valid_until": c.valid_until} for c in state.specific_diseases]
+
+
+def answer_details(verdict: Verdict, on: date, limit_consent: bool) -> dict:
+    """What the national messages carry beyond `facility_answer` (OQS.md §1.1), from the same
+    record and under the same conditions: the cause of a 資格喪失 (with a 資格喪失日 only), the
+    last covered day when one is known, and the period of the limit certification (認定) behind
+    the limit category (valid and consented only, as the category itself)."""
+    state = verdict.state
+    if state is None:
+        return {"loss_reason": None, "covered_until": None, "limit_period": None}
+    lost = state.disqualified_on is not None
+    limit = verdict.validity is Validity.VALID and limit_consent
+    return {"loss_reason": state.loss.reason.value if lost else None,
+            "covered_until": last_covered_day(state),
+            "limit_period": limit_certification_period(state) if limit else None}
+
+
+def last_covered_day(state: MemberState) -> date | None:
+    """The last day covered when it is known: the day before the 資格喪失日 the record shows, or
+    the end of a limited coverage (任意継続, `coverage_ends_on`) still to come."""
+    if state.disqualified_on is not None:
+        return state.disqualified_on - timedelta(days=1)
+    if state.loss.reason is LossReason.COVERAGE_END:
+        return state.loss.on - timedelta(days=1)
+    return None
+
+
+def limit_certification_period(state: MemberState) -> tuple[date, date | None] | None:
+    """The period of the 限度額適用（・標準負担額減額）認定 in force that gives the member's limit
+    category, None when the category follows from the remuneration alone (R-LIM-1, R-LIM-4)."""
+    code = state.limit.code
+    found = next((c for c in state.certifications
+                  if c.kind in ("limit_reduction", "limit") and c.category_code in (code, None)), None)
+    return (found.valid_from, found.valid_until) if found else None

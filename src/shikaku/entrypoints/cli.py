@@ -599,6 +599,67 @@ def restore_database(file: Annotated[Path, typer.Argument(help="バックアッ�
     _verify_chain(ctx, restored=True)
 
 
+oqs_app = typer.Typer(help="資格確認端末: 要求ファイルを資格確認サーバーに送り、結果ファイルを書きます (OQS.md §2.2)",
+                      invoke_without_command=True)
+app.add_typer(oqs_app, name="oqs-terminal")
+TermDir = Annotated[Optional[Path], typer.Option("--dir", help="受け渡しフォルダ (req/, res/, face/ を作ります)")]
+TermServer = Annotated[Optional[str], typer.Option("--server", help="資格確認サーバーの URL (例 http://127.0.0.1:8000)")]
+TermToken = Annotated[Optional[str], typer.Option("--token", envvar="SHIKAKU_OQS_TOKEN",
+                                              help="医療機関のアクセストークン (環境変数 SHIKAKU_OQS_TOKEN でも可)")]
+
+
+def _terminal_setup(directory: Path | None, server: str | None, token: str | None):
+    from . import oqs_terminal
+
+    if not (directory and server and token):
+        err.print("[red]エラー[/red]: --dir、--server、--token を指定してください")
+        raise typer.Exit(2)
+    return oqs_terminal.Folder(directory), oqs_terminal.Server(server, token)
+
+
+@oqs_app.callback()
+def oqs_terminal_run(typer_ctx: typer.Context, directory: TermDir = None, server: TermServer = None,
+                     token: TermToken = None):
+    """要求ファイル (req/OQS…req_….xml) を待ち受け、結果ファイル (res/) を書きます (Ctrl+C で停止)."""
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    import signal
+    import threading
+
+    from . import oqs_terminal
+
+    folder, remote = _terminal_setup(directory, server, token)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        oqs_terminal.Terminal(folder, remote).run(stop)
+    finally:
+        remote.close()
+
+
+@oqs_app.command("tap")
+def oqs_terminal_tap(card_id: Annotated[str, typer.Option("--card-id", help="マイナンバーカードの ID")],
+                     directory: TermDir = None, server: TermServer = None, token: TermToken = None,
+                     identity: Annotated[str, typer.Option("--identity", help="本人確認: face (顔認証) か pin (暗証番号)")] = "face",
+                     consent: Annotated[bool, typer.Option("--consent", help="限度額情報の提供に同意する")] = False):
+    """カードリーダーにカードを置いたときの結果を face/ に書きます."""
+    from . import oqs_terminal
+
+    if identity not in ("face", "pin"):
+        err.print("[red]エラー[/red]: --identity は face か pin です")
+        raise typer.Exit(2)
+    folder, remote = _terminal_setup(directory, server, token)
+    try:
+        written = oqs_terminal.tap(folder, remote, card_id, identity, consent)
+    except oqs_terminal.TerminalError as exc:
+        err.print(f"[red]エラー[/red]: {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1)
+    finally:
+        remote.close()
+    console.print(f"読取結果を書きました: {written}", soft_wrap=True, highlight=False)
+
+
 def main() -> None:
     try:
         app()

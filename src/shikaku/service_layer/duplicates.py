@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from ..domain.duplicates import possible_duplicates, spacings
+from ..domain.duplicates import kana_key, possible_duplicates
 from ..domain.errors import DomainError
 from .unit_of_work import UnitOfWork
 
@@ -28,7 +28,7 @@ def candidates(uow: UnitOfWork, name_kana: str, birth_date: date, qualified_on: 
     """(member id, family id) of the members the enrolment (フリガナ, 生年月日, 資格取得日) may duplicate, folded on
     `on` (the later of the 資格取得日 and the 登録日: the reading the registry holds then)."""
     besides = set(besides)
-    found = [pair for pair in uow.member_search.same_reading(spacings(name_kana), [birth_date])
+    found = [pair for pair in uow.member_search.same_reading([(kana_key(name_kana), birth_date)])
              if pair[0] not in besides]
     if not found:
         return []
@@ -42,8 +42,7 @@ def candidates(uow: UnitOfWork, name_kana: str, birth_date: date, qualified_on: 
 def candidates_of_many(uow: UnitOfWork, enrolments: list[tuple[str, date, date, date]]) -> list[list]:
     """For each enrolment (フリガナ, 生年月日, 資格取得日, day folded on) the members' states it may
     duplicate, found with one look-up for them all (the import's chunk)."""
-    found = uow.member_search.same_reading({form for kana, *_ in enrolments for form in spacings(kana)},
-                                           {birth for _, birth, *_ in enrolments})
+    found = uow.member_search.same_reading((kana_key(kana), birth) for kana, birth, *_ in enrolments)
     families = uow.families.of_families({family_id for _, family_id in found})
     return [possible_duplicates(kana, birth, qualified_on,
                                 [s for s in (families[f].history.state(m, on) for m, f in found) if s is not None])

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 from ..adapters import csv_cells
 from ..adapters.db import repository as repo
 from ..domain import certificates as rules
-from ..domain.addresses import postal_key
+from ..domain.addresses import Delivery, postal_key
 from ..domain.certificates import EligibilityCertificate, IssueRun
 from ..domain.documents import EligibilityCertificatePrint
 from ..domain.errors import DomainError
@@ -150,17 +150,19 @@ def start_renewal(ctx: Context, actor: Actor, form: commands.RenewalRun) -> str:
 
 
 def _printed(ctx: Context, uow: UnitOfWork, run: IssueRun) -> Iterator[
-        tuple[EligibilityCertificate, MemberRecord, EligibilityCertificatePrint]]:
+        tuple[EligibilityCertificate, MemberRecord, EligibilityCertificatePrint, Delivery | None]]:
     """The run's certificates in postal order (D-117, D-147: by the postcode and address each
-    is mailed to, those with nowhere to go last), each with its holder's record and what it
-    prints."""
+    is mailed to, those with nowhere to go last), each with its holder's record, what it
+    prints and where it goes (addressed to the name it prints)."""
     order = _postal_order(uow, uow.certificates.of_run(run.id))
     for start_at in range(0, len(order), PRINT_BATCH):
         chunk = order[start_at:start_at + PRINT_BATCH]
         families = uow.families.of_families(family_id for _, family_id in chunk)
-        for cert, family_id in chunk:
-            family = families[family_id]
-            yield cert, family.members[cert.member_id], certificate_print(ctx, family, cert)
+        docs = [(cert, families[family_id], certificate_print(ctx, families[family_id], cert))
+                for cert, family_id in chunk]
+        where = addresses.deliveries(uow, [(cert.member_id, family, doc.holder.name) for cert, family, doc in docs])
+        for cert, family, doc in docs:
+            yield cert, family.members[cert.member_id], doc, where[cert.member_id]
 
 
 def _postal_order(uow: UnitOfWork, order: list[tuple[EligibilityCertificate, int]]) -> list[
@@ -178,13 +180,32 @@ def _postal_order(uow: UnitOfWork, order: list[tuple[EligibilityCertificate, int
     return [(cert, family_id) for _, cert, family_id in keyed]
 
 
+def _mailed_to(delivery: Delivery | None) -> tuple[str, str]:
+    """The manifest's 郵便番号 and 送付先 (自宅 or 事業所; 宛先なし when nowhere is known, D-163)."""
+    if delivery is None:
+        return "", "宛先なし"
+    return delivery.postcode, "事業所" if delivery.via_employer else "自宅"
+
+
 def print_file(ctx: Context, actor: Actor, run_id: str, out, progress: Callable[[int], None] | None = None) -> int:
     """The print-shop PDF of a run: one card (front, back) after another, in postal order."""
     authorize(actor, Permission.RUNS)
     with ctx.reading() as uow:
         run = _run(uow, run_id)
-        docs = (doc for _, _, doc in _printed(ctx, uow, run))
+        docs = (doc for _, _, doc, _ in _printed(ctx, uow, run))
         return ctx.renderer.eligibility_certificates(docs, out, progress)
+
+
+def mailers_file(ctx: Context, actor: Actor, run_id: str, out) -> int:
+    """The run's mailing file (D-163): every certificate on its A4 送付状・台紙 with the address
+    block for the window of a 長3 envelope, in the print file's postal order; returns the
+    number of sheets."""
+    authorize(actor, Permission.RUNS)
+    with ctx.reading() as uow:
+        run = _run(uow, run_id)
+        sheets = ((ctx.renderer.certificate_face(doc), cert.serial, doc.holder, cert.issued_on, delivery)
+                  for cert, _, doc, delivery in _printed(ctx, uow, run))
+        return ctx.renderer.mount_sheets_to(sheets, out)
 
 
 def manifest(ctx: Context, actor: Actor, run_id: str) -> str:
@@ -193,11 +214,12 @@ def manifest(ctx: Context, actor: Actor, run_id: str) -> str:
     authorize(actor, Permission.RUNS)
     buffer = io.StringIO()
     writer = csv_cells.writer(buffer)
-    writer.writerow(["連番", "交付番号", "記号", "番号", "枝番", "氏名", "交付年月日", "有効開始日", "有効期限"])
+    writer.writerow(["連番", "交付番号", "記号", "番号", "枝番", "氏名", "交付年月日", "有効開始日", "有効期限",
+                     "郵便番号", "送付先"])
     with ctx.reading() as uow:
         run = _run(uow, run_id)
-        for n, (cert, record, doc) in enumerate(_printed(ctx, uow, run), start=1):
+        for n, (cert, record, doc, delivery) in enumerate(_printed(ctx, uow, run), start=1):
             i = record.identity
             writer.writerow([n, cert.serial, i.symbol, i.number, i.branch, doc.holder.name,
-                             cert.issued_on, cert.valid_from, cert.expires_on])
+                             cert.issued_on, cert.valid_from, cert.expires_on, *_mailed_to(delivery)])
     return buffer.getvalue()

@@ -8,6 +8,7 @@ from typing import Iterable
 
 from ..adapters.db.published import PublishedView, Record
 from ..domain.errors import DomainError
+from ..domain.legacy import legacy_card_on_face
 from ..domain.myna import card_works
 from ..domain.numbers import validate_insurer_number
 from ..domain.policy import Policy
@@ -15,6 +16,7 @@ from ..domain.registry import MemberState
 from ..domain.verification import (
     Validity,
     Verdict,
+    answer_details,
     by_card_data,
     by_person,
     card_numbers,
@@ -24,6 +26,15 @@ from ..domain.verification import (
 from . import commands, guessing, members, society
 from .auth import Actor, Permission, authorize
 from .context import Context
+
+# The way a query reached the society, recorded with it in the 照会履歴 (`log_query`).
+CHANNEL_JSON = "json"  # POST /api/v1/verifications
+CHANNEL_BATCH = "batch"  # POST /api/v1/verification-batches
+CHANNEL_FHIR = "fhir"  # the FHIR R4 facade
+CHANNEL_OQS = "oqs"  # an OQS message (siquc01)
+CHANNEL_OQS_BULK = "oqs_bulk"  # an item of an OQS 一括照会 (muquc01)
+CHANNEL_CARD_READER = "card_reader"  # a card on the (simulated) 顔認証付きカードリーダー
+CHANNELS = (CHANNEL_JSON, CHANNEL_BATCH, CHANNEL_FHIR, CHANNEL_OQS, CHANNEL_OQS_BULK, CHANNEL_CARD_READER)
 
 
 def _visible(records: Iterable[Record], on: date) -> list[tuple[MemberState, str | None]]:
@@ -76,22 +87,52 @@ def _answer(insurer: dict, verdict: Verdict, on: date, limit_consent: bool) -> d
 
 
 def log_query(ctx: Context, actor: Actor, method: str, identity_check: str | None, on: date,
-              verdict: Verdict) -> None:
-    """照会履歴: who asked about whom, when, how, with what answer."""
+              verdict: Verdict, channel: str = CHANNEL_JSON) -> None:
+    """照会履歴: who asked about whom, when, how (method and channel), with what answer."""
     ctx.access_log.record(actor.subject, method, identity_check, on, verdict.validity.code,
-                          verdict.state.identity.member_id if verdict.state else None)
+                          verdict.state.identity.member_id if verdict.state else None, channel)
 
 
-def verify(ctx: Context, actor: Actor, query: commands.CardVerification | commands.CardDataVerification) -> dict:
+Query = commands.CardVerification | commands.CardDataVerification
+
+
+def verify(ctx: Context, actor: Actor, query: Query, channel: str = CHANNEL_JSON) -> dict:
     """One online verification for `query.service_date`."""
+    return _verified(ctx, actor, query, channel)[1]
+
+
+def verify_in_detail(ctx: Context, actor: Actor, query: Query, channel: str) -> tuple[dict, dict]:
+    """`verify` with what the national messages add to the answer (`answer_details`): the same
+    query, decided and logged once."""
+    verdict, answer = _verified(ctx, actor, query, channel)
+    details = answer_details(verdict, query.service_date, query.limit_consent)
+    member_id = verdict.state.identity.member_id if verdict.state else None
+    return answer, {**details, "card_issued_on": card_issued_on(ctx, member_id, query.service_date)}
+
+
+def card_issued_on(ctx: Context, member_id: int | None, on: date) -> date | None:
+    """交付年月日 of the card the member holds on `on`: the latest 資格確認書 valid on its face
+    (R-CERT-5, R-CERT-6), else the latest legacy 健康保険証 valid on its face (R-LEG-2); None
+    when there is none (a マイナ保険証 user, D-174)."""
+    if member_id is None:
+        return None
+    with ctx.reading() as uow:
+        certificates = [c.issued_on for c in uow.certificates.of_member(member_id) if c.held.valid_on(on)]
+        if certificates:
+            return max(certificates)
+        return max((card.issued_on for card in uow.reception.legacy_cards(member_id)
+                    if legacy_card_on_face(card.issued_on, card.valid_until, on)), default=None)
+
+
+def _verified(ctx: Context, actor: Actor, query: Query, channel: str) -> tuple[Verdict, dict]:
     authorize(actor, Permission.VERIFY)
     if query.service_date is None:
         raise DomainError("missing_field", "この項目は必須です", "service_date")
     verdict = decide(ctx, actor, query, query.service_date)
     log_query(ctx, actor, query.method,
               query.identity_check if isinstance(query, commands.CardVerification) else None, query.service_date,
-              verdict)
-    return _answer(society.insurer_record(ctx), verdict, query.service_date, query.limit_consent)
+              verdict, channel)
+    return verdict, _answer(society.insurer_record(ctx), verdict, query.service_date, query.limit_consent)
 
 
 def verify_batch(ctx: Context, actor: Actor, batch: commands.VerificationBatch) -> list[dict]:
@@ -102,7 +143,7 @@ def verify_batch(ctx: Context, actor: Actor, batch: commands.VerificationBatch) 
     for item in batch.items:
         on = item.service_date or batch.service_date
         verdict = decide(ctx, actor, item, on)
-        log_query(ctx, actor, item.method, None, on, verdict)
+        log_query(ctx, actor, item.method, None, on, verdict, CHANNEL_BATCH)
         results.append(_answer(insurer, verdict, on, item.limit_consent))
     return results
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
                         Text,
                         UniqueConstraint,
                         false,
+                        func,
 )
 
 metadata = MetaData(naming_convention={
@@ -64,6 +65,8 @@ members = Table(
     Column("my_number_last4", String(4), nullable=True),  # for the masked display only
     UniqueConstraint("symbol", "number", "branch"),
 )
+# The フリガナ without spaces with the 生年月日: how possible duplicates are looked up (D-165).
+Index("ix_members_kana_key", func.replace(members.c.name_kana, " ", ""), members.c.birth_date)
 
 registrations = Table(
     "registrations", metadata,
@@ -93,6 +96,7 @@ access_log = Table(
     Column("service_date", Date, nullable=False),
     Column("validity_code", String(1), nullable=False),
     Column("member_id", Id, nullable=True, index=True),
+    Column("channel", String(12), nullable=True),  # JSON, FHIR, OQS …; None before issue 15
 )
 
 legacy_cards = Table(
@@ -304,3 +308,25 @@ guessing_flags = Table(
     Column("released_by", String(100), nullable=True),
 )
 Index("ix_guessing_flags_flagged_at", guessing_flags.c.flagged_at)
+
+oqs_bulks = Table(
+    "oqs_bulks", metadata,  # 一括照会 (OQS.md §1.2): accepted whole, answered in the background, kept 7 days
+    Column("reception_number", String(32), primary_key=True),  # 受付番号: random, unguessable
+    Column("facility_code", String(10), nullable=False),  # the owner: no other facility knows it
+    Column("header", JSON, nullable=False),  # the request's MessageHeader, echoed in the answer
+    Column("service_date", Date, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("items", Integer, nullable=False),
+    Column("status", String(12), nullable=False, index=True),  # pending | answering | done
+    Column("claimed_by", String(64), nullable=True),  # the worker answering it
+    Column("claimed_at", DateTime(timezone=True), nullable=True),  # its last progress (a lease)
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+)
+
+oqs_bulk_chunks = Table(
+    "oqs_bulk_chunks", metadata,  # a bulk's items in the order sent, a chunk a row, and their answers
+    Column("reception_number", String(32), ForeignKey("oqs_bulks.reception_number"), primary_key=True),
+    Column("chunk", Integer, primary_key=True),  # from 0; item positions follow on across chunks
+    Column("searches", Text, nullable=False),  # JSON list: the QualificationConfirmSearchInfo trees
+    Column("units", Text, nullable=True),  # JSON list: their answers (BulkConfirmUnit without echo, number)
+)

@@ -29,6 +29,7 @@ from .guessing_flags import GuessingFlags
 from .idempotency import SqlIdempotencyKeys
 from .key_rotation import KeyRotation
 from .member_search import MemberSearch
+from .oqs_bulks import SqlOqsBulks
 from .portal import PortalRecords
 from .reception import ReceptionRecords
 from .registry_load import RegistryLoad
@@ -164,6 +165,10 @@ class SqlUnitOfWork:
     @cached_property
     def portal(self) -> PortalRecords:
         return PortalRecords(self.connection)
+
+    @cached_property
+    def oqs_bulks(self) -> SqlOqsBulks:
+        return SqlOqsBulks(self.connection)
 
     @cached_property
     def idempotency(self) -> SqlIdempotencyKeys:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -51,12 +51,21 @@ class ReturnReminderPrint:
 def a4_pages(title: str, draws: Iterable[Callable[[Canvas], None]]) -> bytes:
     """An A4 PDF titled `title`, one page drawn by each of `draws`."""
     out = io.BytesIO()
+    a4_pages_to(out, title, draws)
+    return out.getvalue()
+
+
+def a4_pages_to(out: BinaryIO, title: str, draws: Iterable[Callable[[Canvas], None]]) -> int:
+    """Writes an A4 PDF titled `title` to `out`, one page drawn by each of `draws`; returns the
+    number of pages."""
     c = new_canvas(out, A4, title)
+    pages = 0
     for draw in draws:
         draw(c)
         c.showPage()
+        pages += 1
     c.save()
-    return out.getvalue()
+    return pages
 
 
 def _block_fonts(lines: tuple[str, ...]) -> tuple[float, list[tuple[str, float]]]:

@@ -23,7 +23,15 @@ from ..signing import CardSigner
 from . import wording
 from .card_layout import CardFace, CardPrinter
 from .faces import BLUE, certificate_face, elderly_face, limit_face, notice_face, specific_disease_face
-from .mailing import MAILED_SHIFT, ReturnReminderPrint, a4_pages, mailed_head, mount_sheet, return_reminder
+from .mailing import (
+    MAILED_SHIFT,
+    ReturnReminderPrint,
+    a4_pages,
+    a4_pages_to,
+    mailed_head,
+    mount_sheet,
+    return_reminder,
+)
 from .page_layout import (
     HEIGHT,
     a4_page,
@@ -87,6 +95,12 @@ class DocumentRenderer:
         return a4_pages(wording.mount_title(sheets[0][0].text.title) if len(sheets) == 1 else wording.PRINT_FILE,
                         [self._mount(face, serial, holder, on, delivery)
                          for face, serial, holder, on, delivery in sheets])
+
+    def mount_sheets_to(self, sheets: Iterable[tuple[CardFace, str | None, Holder, date, Delivery | None]],
+                        out: BinaryIO) -> int:
+        """The 送付状・台紙 of a whole run, written to `out` as they come (a run can hold many);
+        returns the number of sheets."""
+        return a4_pages_to(out, wording.MAILING_FILE, (self._mount(*sheet) for sheet in sheets))
 
     def certificate_face(self, doc: EligibilityCertificatePrint) -> CardFace:
         return certificate_face(doc)

@@ -32,6 +32,7 @@ NOTICE = DOCUMENT_NAMES["notice"]
 PORTAL_SCREEN = "資格情報画面"
 PIN_LETTER = "暗証番号再設定通知書"
 PRINT_FILE = "資格確認書 印刷ファイル"  # the print-shop file of a run
+MAILING_FILE = "資格確認書 郵送用台紙"  # the run's 送付状・台紙, in postal order (D-163)
 
 # ---------------------------------------------------------------- cards
 NAME = "氏名"

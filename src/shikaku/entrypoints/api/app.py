@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 from ...adapters.rate_limit import RateLimits
 from ...service_layer.context import Context
 from .. import web
+from ..oqs.bulk import BulkWorker
 from . import (
     accounts,
     addresses,
@@ -22,6 +23,7 @@ from . import (
     guessing,
     members,
     myna,
+    oqs,
     reception,
     runs,
     society,
@@ -32,8 +34,8 @@ from .common import PREFIX
 from .edge import Edge
 
 # In the order of the OpenAPI document.
-FEATURES = (society, employers, tokens, members, myna, accounts, verification, documents, runs, reception, guessing,
-            audit, corrections, addresses)
+FEATURES = (society, employers, tokens, members, myna, accounts, verification, oqs, documents, runs, reception,
+            guessing, audit, corrections, addresses)
 
 
 def create_app(ctx: Context, limits: RateLimits | None = None) -> FastAPI:
@@ -41,7 +43,9 @@ def create_app(ctx: Context, limits: RateLimits | None = None) -> FastAPI:
     environment unless given), kept on `app.state.limits`."""
     @asynccontextmanager
     async def lifespan(_app):
+        worker = app.state.bulk_worker = BulkWorker(ctx).start()  # 一括照会 (OQS.md §1.2)
         yield
+        worker.stop()
         ctx.access_log.flush()
 
     app = FastAPI(lifespan=lifespan, title="shikaku API", version="1", docs_url="/api/docs",

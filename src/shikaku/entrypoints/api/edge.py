@@ -17,7 +17,7 @@ from .problems import PROBLEM, problem_body
 KIB, MIB = 1024, 1024 * 1024
 DEFAULT_LIMIT = 1 * MIB
 LIMITS = {"/api/v1/verifications": 64 * KIB, "/api/v1/verification-batches": 8 * MIB,
-          "/staff/imports": 256 * MIB}
+          "/api/v1/oqs/bulk-confirmations": 16 * MIB, "/staff/imports": 256 * MIB}
 
 # Pages load their script, styles and images from this server only and are never framed; the
 # API answers data, never a document. Swagger UI (/api/docs) needs its CDN and an inline script.

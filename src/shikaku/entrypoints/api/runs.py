@@ -37,6 +37,14 @@ def run_print_file(ctx: Ctx, run_id: str, who: Caller(Permission.RUNS)) -> Respo
     return pdf(out.getvalue(), f"run-{run_id}.pdf")
 
 
+@router.get("/runs/{run_id}/mailers.pdf", tags=["runs"], response_class=Response)
+def run_mailers(ctx: Ctx, run_id: str, who: Caller(Permission.RUNS)) -> Response:
+    """The run's 送付状・台紙 (A4, the address block in a 長3 envelope's window), in postal order."""
+    out = io.BytesIO()
+    runs.mailers_file(ctx, who, run_id, out)
+    return pdf(out.getvalue(), f"run-{run_id}-mailers.pdf")
+
+
 @router.get("/runs/{run_id}/manifest", tags=["runs"], response_class=Response)
 def run_manifest(ctx: Ctx, run_id: str, who: Caller(Permission.RUNS)) -> Response:
     return Response(runs.manifest(ctx, who, run_id).encode("utf-8-sig"), media_type="text/csv",

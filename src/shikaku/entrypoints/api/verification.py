@@ -114,5 +114,5 @@ def verify_batch(ctx: Ctx, request: Request, body: commands.VerificationBatch,
 def verify_fhir(ctx: Ctx, payload: Annotated[dict, BodyParam(media_type="application/fhir+json")],
                 who: Caller(Permission.VERIFY)) -> JSONResponse:
     request, query = fhir.to_query(payload)
-    return JSONResponse(fhir.to_response(request, verification.verify(ctx, who, query)),
+    return JSONResponse(fhir.to_response(request, verification.verify(ctx, who, query, verification.CHANNEL_FHIR)),
                         media_type="application/fhir+json")

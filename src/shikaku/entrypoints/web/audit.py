@@ -20,8 +20,16 @@ from ...domain.wareki import format_wareki
 from ...service_layer import audit_trail
 from .common import ROLE, Staff, page, page_number
 from .exports import audit_csv, wants_csv
-from .labels import (ATTRIBUTES, CERTIFICATIONS, DISEASES, ISSUE_REASONS, LOSS_REASONS, NOTICE_REASONS,
-                     REGISTRATION_KINDS, cohorts)
+from .labels import (
+    ATTRIBUTES,
+    CERTIFICATIONS,
+    DISEASES,
+    ISSUE_REASONS,
+    LOSS_REASONS,
+    NOTICE_REASONS,
+    REGISTRATION_KINDS,
+    cohorts,
+)
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

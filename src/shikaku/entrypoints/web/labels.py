@@ -9,7 +9,13 @@ from ...domain.certificates import NoticeReason, cycle_end_on_or_after
 from ...domain.documents import DOCUMENT_NAMES, SPECIFIC_DISEASES
 from ...domain.notifications import KINSHIP_LABELS, LOSS_REASON_LABELS
 from ...domain.policy import Policy
-from ...domain.registry import LOSS_REASONS_BY_RELATIONSHIP, RELATIONSHIP_LABELS, SEX_LABELS, LossReason, Relationship
+from ...domain.registry import (
+    LOSS_REASONS_BY_RELATIONSHIP,
+    RELATIONSHIP_LABELS,
+    SEX_LABELS,
+    LossReason,
+    Relationship,
+)
 from ...domain.wareki import format_wareki
 
 # 資格確認書（再）交付申請書の申請理由: the seed's Q6 ①–⑧, ⑨ (national rule, R-MYNA-6), その他.
@@ -84,6 +90,10 @@ VALIDITY = {"1": "有効", "2": "無効（資格喪失）", "3": "無効（新�
             "5": "複数該当"}
 METHODS = {"myna_card": "マイナ保険証", "card_info": "券面情報（資格確認書等）", "reception": "窓口での確認"}
 IDENTITY_CHECKS = {"face": "顔認証", "pin": "暗証番号", "visual": "目視"}
+# How a query reached the society (service_layer.verification.CHANNELS).
+CHANNELS = {"json": "API（JSON）", "batch": "API（JSON・一括照会）", "fhir": "API（FHIR）",
+            "oqs": "オンライン資格確認電文", "oqs_bulk": "オンライン資格確認電文（一括照会）",
+            "card_reader": "顔認証付きカードリーダー"}
 
 # What the clerk can do after a refusal, by the refusal's code.
 NEXT_STEPS = {
@@ -117,6 +127,6 @@ FILTERS = {"certificate_reason": _label(ISSUE_REASONS), "notice_reason": _label(
            "attribute": _label(ATTRIBUTES),
            "kinship": _label(KINSHIP_LABELS), "disease": _label(DISEASES),
            "validity": _label(VALIDITY), "method": _label(METHODS),
-           "identity_check": _label(IDENTITY_CHECKS), "not_yet_valid": not_yet_valid,
+           "identity_check": _label(IDENTITY_CHECKS), "channel": _label(CHANNELS), "not_yet_valid": not_yet_valid,
            # a value without a label is shown as it is
            "sex": lambda v: SEX_LABELS.get(v, v), "relationship": lambda v: RELATIONSHIP_LABELS.get(v, v)}

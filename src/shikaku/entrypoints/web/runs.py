@@ -108,7 +108,18 @@ def run_progress(request: Request, session: StaffMay(Permission.RUNS), run_id: s
 
 @router.get("/runs/{run_id}/print-file")
 def run_print_file(request: Request, session: StaffMay(Permission.RUNS), run_id: str) -> Response:
-    """The print-shop PDF, rendered into a temporary file (deleted once sent). The run is found
+    """The print-shop PDF of the cards."""
+    return _run_pdf(request, session, run_id, runs.print_file, "run-{}.pdf")
+
+
+@router.get("/runs/{run_id}/mailers.pdf")
+def run_mailers(request: Request, session: StaffMay(Permission.RUNS), run_id: str) -> Response:
+    """The run's 送付状・台紙 with the address blocks, in postal order (D-163)."""
+    return _run_pdf(request, session, run_id, runs.mailers_file, "run-{}-mailers.pdf")
+
+
+def _run_pdf(request: Request, session: WebSession, run_id: str, write, name: str) -> Response:
+    """A PDF of a run rendered into a temporary file (deleted once sent). The run is found
     (authorised, 404 otherwise) before any file is made, and the file is named after the run's
     own id, never after what the URL says."""
     ctx = request.app.state.ctx
@@ -116,11 +127,11 @@ def run_print_file(request: Request, session: StaffMay(Permission.RUNS), run_id:
     handle, path = tempfile.mkstemp(prefix=f"shikaku-run-{run_id}-", suffix=".pdf")
     try:
         with os.fdopen(handle, "wb") as out:
-            runs.print_file(ctx, session.actor, run_id, out)
+            write(ctx, session.actor, run_id, out)
     except BaseException:
         os.unlink(path)
         raise
-    return FileResponse(path, media_type="application/pdf", filename=f"run-{run_id}.pdf",
+    return FileResponse(path, media_type="application/pdf", filename=name.format(run_id),
                         background=BackgroundTask(os.unlink, path))
 
 

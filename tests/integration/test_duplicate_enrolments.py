@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 
 from sqlalchemy import func, select
 
+from shikaku.adapters.db.member_search import same_reading_query
 from shikaku.adapters.db.schema import members as members_table
 from tests.builders import insured_body, symbol
 from tests.helpers import sign_in_staff
@@ -96,3 +98,25 @@ def test_web_form_asks_before_enrolling_the_same_person(client, ctx):
     done = client.post("/staff/members/new", data={**typed, **tokens, "confirm_duplicates": "on"},
                        follow_redirects=False)
     assert done.status_code == 303 and _count(ctx, "ドウイツ ウェブ") == 2
+
+
+def test_a_reading_stored_with_two_spaces_is_found_without_them(client):
+    """The look-up compares the フリガナ without any space (D-165), however it was spaced."""
+    first = client.post("/api/v1/members", json=_person(name_kana="ス ミス ジョン"))
+    assert first.status_code == 201, first.text
+    asked = client.post("/api/v1/members", json={**_person(name_kana="スミスジョン"), "confirm_duplicates": False})
+    assert asked.status_code == 409
+    assert [c["id"] for c in asked.json()["candidates"]] == [first.json()["id"]]
+
+
+def test_the_look_up_goes_through_the_expression_index(ctx):
+    """The candidates are found by the index on (フリガナ without spaces, 生年月日), not a scan
+    (on PostgreSQL with sequential scans off: a table this small would be read whole)."""
+    query = same_reading_query([("ドウイツジンブツ", date(1971, 3, 3)), ("スミスジョン", date(1971, 3, 3))])
+    with ctx.connection() as conn:
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = " ".join(str(row) for row in conn.exec_driver_sql(
+            ("EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN ") + sql))
+    assert "ix_members_kana_key" in plan, plan
