@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from server import CLI, INSURER, Server, call, seed
-from verification import wrk, wrk_script
+from verification import post_script, wrk, wrk_script
 
 FACILITY = "1310112345"
 QC, BULK, RESULTS = ("/api/v1/oqs/qualification-confirmations", "/api/v1/oqs/bulk-confirmations",
@@ -54,20 +54,7 @@ def post_xml(base: str, token: str, path: str, body: str) -> ET.Element:
 
 
 def xml_wrk_script(work: Path, token: str, bodies: list[str]) -> Path:
-    path = work / "oqs.lua"
-    items = ",\n".join(f"[[{b}]]" for b in bodies)
-    path.write_text(f"""
-local bodies = {{ {items} }}
-local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/xml"
-wrk.headers["Authorization"] = "Bearer {token}"
-request = function()
-  i = i % #bodies + 1
-  return wrk.format(nil, nil, nil, bodies[i])
-end
-""")
-    return path
+    return post_script(work / "oqs.lua", token, "application/xml", bodies)
 
 
 def bulk_seconds(base: str, token: str, db_url: str, queries: list[dict]) -> tuple[float, float]:

@@ -36,12 +36,17 @@ def wrk_script(work: Path, token: str, bodies: list[dict] | None) -> Path:
     if bodies is None:
         path.write_text("wrk.method = 'GET'\n")
         return path
-    lua_bodies = ",\n".join("[[" + json.dumps(b) + "]]" for b in bodies)
+    return post_script(path, token, "application/json", [json.dumps(b) for b in bodies])
+
+
+def post_script(path: Path, token: str, content_type: str, texts: list[str]) -> Path:
+    """A wrk script at `path` that POSTs `texts` in turn with the bearer `token`."""
+    lua_bodies = ",\n".join("[[" + t + "]]" for t in texts)
     path.write_text(f"""
 local bodies = {{ {lua_bodies} }}
 local i = 0
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Content-Type"] = "{content_type}"
 wrk.headers["Authorization"] = "Bearer {token}"
 request = function()
   i = i % #bodies + 1
