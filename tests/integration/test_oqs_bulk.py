@@ -15,7 +15,7 @@ from bench.server import Server, free_port
 from shikaku.adapters.db.schema import oqs_bulk_chunks, oqs_bulks
 from shikaku.service_layer import bulk_confirmations, society
 from shikaku.service_layer.auth import Actor, Role
-from tests.builders import FACILITY_CODE, INSURER_NUMBER, enrol, enrolled, facility
+from tests.builders import FACILITY_CODE, INSURER_NUMBER, enrol, enrol_dependent, enrolled, facility
 from tests.conftest import ADMIN_TOKEN, serving
 from tests.helpers import eventually
 
@@ -110,6 +110,37 @@ def test_a_bulk_is_answered_in_order_with_its_counts(client, clinic):
                                          "ReferenceNumber"]
     log = client.get(f"/api/v1/members/{a['id']}/access-log").json()["items"]
     assert [e["channel"] for e in log] == ["oqs_bulk"]  # item 1; item 3 was invalid, never asked
+
+
+def _comparable(unit: ET.Element) -> list[tuple[str, str | None]]:
+    """A unit's answer without the times of the answer."""
+    return [(e.tag, e.text) for e in unit.iter() if not e.tag.endswith("ConsTime")]
+
+
+def test_a_bulk_answers_each_item_as_the_single_message(client, clinic):
+    """The bulk reads its items' records and cards at once (`verification.prefetched`,
+    `in_detail`): each unit is still the single 資格確認's answer — without a 枝番, for a
+    dependent, with a card's 交付年月日, with numbers typed full-width (R-NUM-4)."""
+    insured = enrol(client)
+    child = enrol_dependent(client, insured, birth_date="2021-06-01", qualified_on="2021-06-01")
+    issued = client.post(f"/api/v1/members/{insured['id']}/eligibility-certificates",
+                         json={"reason": "no_card", "applied_on": "2026-03-02"})
+    assert issued.status_code == 201 and issued.json()["valid_from"] <= "2026-04-01", issued.text
+    wide = str.maketrans("0123456789", "０１２３４５６７８９")
+    items = [search(insured), search(child), search(insured, InsuredBranchNumber=None),
+             search(child, InsuredIdentificationNumber=child["number"].translate(wide)),
+             search(insured, Birthdate="19000101")]
+    items = [{k: v for k, v in item.items() if v is not None} for item in items]
+    units = fetched(client, clinic, accepted(client, clinic, items)).findall("MessageBody/BulkConfirmUnit")
+    assert [text(u, "QualificationValidity") for u in units] == ["1", "1", "1", "1", "4"]
+    assert text(units[2], "ResultOfQualificationConfirmation/InsuredCertificateIssuanceDate") == \
+        issued.json()["issued_on"].replace("-", "")
+    for item, unit in zip(items, units, strict=True):
+        single = parsed(client.post("/api/v1/oqs/qualification-confirmations", content=muquc01([item]),
+                                    headers={**clinic, **XML})).find("MessageBody")
+        answer = ET.Element("BulkConfirmUnit")
+        answer.extend([e for e in single if e.tag != "ResultList"] + list(single.find("ResultList") or []))
+        assert _comparable(unit)[:-1] == [("BulkConfirmUnit", None), *_comparable(answer)[1:]]
 
 
 def test_the_json_form_of_a_bulk(client, clinic):

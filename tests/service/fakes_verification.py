@@ -7,9 +7,10 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from shikaku.adapters.db.guessing_flags import Flag
-from shikaku.adapters.db.published import Record
+from shikaku.adapters.db.published import Prefetched, Record
 from shikaku.domain.family import Family, MemberRecord
 from shikaku.domain.myna import MynaCard
+from shikaku.domain.verification import CardsOnFile
 
 if TYPE_CHECKING:
     from tests.service.fakes import Store
@@ -63,6 +64,26 @@ class FakePublishedView:
 
     def card(self, card_id: str) -> MynaCard | None:
         return next((card for cards in self.store.cards.values() for card in cards if card.card_id == card_id), None)
+
+    def records_by_card_numbers(self, numbers) -> dict[tuple[str, str], list]:
+        wanted = set(numbers)
+        found: dict[tuple[str, str], list] = {}
+        for r, f in members_where(self.store, lambda r: (r.identity.symbol, r.identity.number) in wanted):
+            found.setdefault((r.identity.symbol, r.identity.number), []).append(
+                (r.identity.branch, Record(r.member_id, r.my_number.digest if r.my_number else None, f.history)))
+        return found
+
+    def prefetched(self, numbers) -> Prefetched:
+        return Prefetched(self, numbers)
+
+    def cards_on_file(self, member_ids) -> dict[int, CardsOnFile]:
+        wanted = set(member_ids)
+        certificates = [(c.member_id, (c.issued_on, c.held)) for c in self.store.certificates if c.member_id in wanted]
+        legacy = [(c["member_id"], (c["issued_on"], c["valid_until"])) for c in self.store.legacy_cards
+                  if c["member_id"] in wanted]
+        return {member_id: CardsOnFile(tuple(card for m, card in certificates if m == member_id),
+                                       tuple(card for m, card in legacy if m == member_id))
+                for member_id in {m for m, _ in certificates + legacy}}
 
 
 class FakeAccessLog:

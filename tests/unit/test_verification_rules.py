@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from shikaku.domain.verification import Validity as V
+from shikaku.domain.certificates import CertificateReason, HeldCertificate
 from shikaku.domain.verification import (
+    CardsOnFile,
     Verdict,
     by_card_data,
     by_person,
@@ -16,6 +17,7 @@ from shikaku.domain.verification import (
     facility_answer,
     needs_same_person,
 )
+from shikaku.domain.verification import Validity as V
 from tests.builders import Family
 
 ON = date(2026, 5, 11)
@@ -112,3 +114,35 @@ def test_elderly_status_from_the_month_after_reaching_70():
     assert elderly_status(family.history.state(member, date(2025, 6, 30)), date(2025, 6, 30)) is None
     status = elderly_status(family.history.state(member, date(2025, 7, 1)), date(2025, 7, 1))
     assert (status["valid_from"], status["valid_until"]) == (date(2025, 7, 1), date(2030, 6, 1))
+
+
+def _certificate(valid_from: date, expires_on: date, superseded_on=None, cancelled_on=None) -> HeldCertificate:
+    return HeldCertificate("Q00000001", CertificateReason.NO_CARD, valid_from, expires_on, superseded_on, cancelled_on)
+
+
+def test_d_174_the_issue_date_of_the_certificate_held_on_its_face():
+    """R-CERT-5 / R-CERT-6: the 交付年月日 sent is the latest 資格確認書 valid on its face on the
+    day — from its valid-from day through its expiry, until a reissue supersedes it."""
+    first = (date(2025, 3, 1), _certificate(date(2025, 3, 3), date(2026, 7, 31), superseded_on=date(2026, 2, 2)))
+    reissue = (date(2026, 1, 30), _certificate(date(2026, 2, 2), date(2027, 7, 31)))
+    cards = CardsOnFile((first, reissue))
+    assert cards.issued_on_of_card_held(date(2025, 3, 2)) is None  # issued, not valid yet
+    assert cards.issued_on_of_card_held(date(2025, 3, 3)) == date(2025, 3, 1)
+    assert cards.issued_on_of_card_held(date(2026, 2, 1)) == date(2025, 3, 1)
+    assert cards.issued_on_of_card_held(date(2026, 2, 2)) == date(2026, 1, 30)  # the reissue from its day
+    assert cards.issued_on_of_card_held(date(2027, 7, 31)) == date(2026, 1, 30)
+    assert cards.issued_on_of_card_held(date(2027, 8, 1)) is None
+
+
+def test_d_174_a_cancelled_certificate_gives_way_to_the_legacy_card():
+    """R-LEG-2: without a 資格確認書 valid on its face, the latest legacy card valid on its face
+    (issued by then, through its valid-until day); a cancelled certificate is not valid from
+    the day of its cancellation (D-128)."""
+    cancelled = (date(2025, 5, 1), _certificate(date(2025, 5, 1), date(2026, 7, 31), cancelled_on=date(2025, 6, 1)))
+    cards = CardsOnFile((cancelled,), ((date(2023, 4, 1), date(2025, 12, 1)), (date(2024, 4, 1), date(2025, 12, 1))))
+    assert cards.issued_on_of_card_held(date(2025, 5, 31)) == date(2025, 5, 1)
+    assert cards.issued_on_of_card_held(date(2025, 6, 1)) == date(2024, 4, 1)
+    assert cards.issued_on_of_card_held(date(2024, 3, 31)) == date(2023, 4, 1)  # the later card not issued yet
+    assert cards.issued_on_of_card_held(date(2025, 12, 1)) == date(2024, 4, 1)
+    assert cards.issued_on_of_card_held(date(2025, 12, 2)) is None
+    assert CardsOnFile().issued_on_of_card_held(date(2025, 6, 1)) is None  # a マイナ保険証 user

@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
+from .certificates import HeldCertificate
+from .legacy import legacy_card_on_face
 from .numbers import normalize_digits
 from .ratio import elderly_from, elderly_until, is_elderly, preschool_until
 from .registry import LossReason, MemberState, Relationship
@@ -138,6 +140,24 @@ def answer_details(verdict: Verdict, on: date, limit_consent: bool) -> dict:
     return {"loss_reason": state.loss.reason.value if lost else None,
             "covered_until": last_covered_day(state),
             "limit_period": limit_certification_period(state) if limit else None}
+
+
+class CardsOnFile(NamedTuple):
+    """The cards the society has issued to a member: 資格確認書 with their 交付年月日, and the
+    legacy 健康保険証 recorded (交付年月日, valid until)."""
+
+    certificates: tuple[tuple[date, HeldCertificate], ...] = ()
+    legacy_cards: tuple[tuple[date, date], ...] = ()
+
+    def issued_on_of_card_held(self, on: date) -> date | None:
+        """交付年月日 of the card held on `on` (D-174): the latest 資格確認書 valid on its face
+        (R-CERT-5, R-CERT-6), else the latest legacy card valid on its face (R-LEG-2); None
+        for a マイナ保険証 user."""
+        held = [issued for issued, certificate in self.certificates if certificate.valid_on(on)]
+        if held:
+            return max(held)
+        return max((issued for issued, until in self.legacy_cards if legacy_card_on_face(issued, until, on)),
+                   default=None)
 
 
 def last_covered_day(state: MemberState) -> date | None:

@@ -4,11 +4,10 @@ member."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable
+from typing import Iterable, NamedTuple, Sequence
 
 from ..adapters.db.published import PublishedView, Record
 from ..domain.errors import DomainError
-from ..domain.legacy import legacy_card_on_face
 from ..domain.myna import card_works
 from ..domain.numbers import validate_insurer_number
 from ..domain.policy import Policy
@@ -69,16 +68,25 @@ def _by_card(view: PublishedView, query: commands.CardVerification, on: date, po
     return by_person([state for state, _ in _visible(view.records_of_card_holder(query.card_id), on)])
 
 
-def decide(ctx: Context, asker: Actor, query, on: date) -> Verdict:
-    """The verdict of one query on the published view (no authorisation, no log). A facility's
-    card-data query is answered as not found while it is guessing birth dates (DOMAIN.md §10):
-    every facility route decides here, so none escapes the rule."""
+def decide(ctx: Context, asker: Actor, query, on: date, view: PublishedView | None = None) -> Verdict:
+    """The verdict of one query on the published view (`view`: one with some records read
+    before, `prefetched`; no authorisation, no log). A facility's card-data query is answered
+    as not found while it is guessing birth dates (DOMAIN.md §10): every facility route decides
+    here, so none escapes the rule."""
+    view = view or ctx.published
     if isinstance(query, commands.CardVerification):
-        return _by_card(ctx.published, query, on, ctx.policy)
+        return _by_card(view, query, on, ctx.policy)
     numbers = card_numbers(query.symbol, query.number, query.branch)
     if not guessing.admits(ctx, asker, numbers[0], numbers[1], query.birth_date):
         return Verdict(Validity.NOT_FOUND, None)
-    return _by_card_data(ctx.published, society.insurer_record(ctx)["insurer_number"], query, numbers, on)
+    return _by_card_data(view, society.insurer_record(ctx)["insurer_number"], query, numbers, on)
+
+
+def prefetched(ctx: Context, queries: Iterable[Query]) -> PublishedView:
+    """The published view with the records of these card-data queries read at once, for a
+    bulk's items to be decided one by one (`decide`)."""
+    return ctx.published.prefetched(card_numbers(q.symbol, q.number, q.branch)[:2]
+                                    for q in queries if isinstance(q, commands.CardDataVerification))
 
 
 def _answer(insurer: dict, verdict: Verdict, on: date, limit_consent: bool) -> dict:
@@ -96,43 +104,52 @@ def log_query(ctx: Context, actor: Actor, method: str, identity_check: str | Non
 Query = commands.CardVerification | commands.CardDataVerification
 
 
-def verify(ctx: Context, actor: Actor, query: Query, channel: str = CHANNEL_JSON) -> dict:
-    """One online verification for `query.service_date`."""
-    return _verified(ctx, actor, query, channel)[1]
+class Verified(NamedTuple):
+    """A query decided and logged, with the facility's answer."""
+
+    query: Query
+    verdict: Verdict
+    answer: dict
 
 
-def verify_in_detail(ctx: Context, actor: Actor, query: Query, channel: str) -> tuple[dict, dict]:
-    """`verify` with what the national messages add to the answer (`answer_details`): the same
-    query, decided and logged once."""
-    verdict, answer = _verified(ctx, actor, query, channel)
-    details = answer_details(verdict, query.service_date, query.limit_consent)
-    member_id = verdict.state.identity.member_id if verdict.state else None
-    return answer, {**details, "card_issued_on": card_issued_on(ctx, member_id, query.service_date)}
-
-
-def card_issued_on(ctx: Context, member_id: int | None, on: date) -> date | None:
-    """交付年月日 of the card the member holds on `on`: the latest 資格確認書 valid on its face
-    (R-CERT-5, R-CERT-6), else the latest legacy 健康保険証 valid on its face (R-LEG-2); None
-    when there is none (a マイナ保険証 user, D-174)."""
-    if member_id is None:
-        return None
-    with ctx.reading() as uow:
-        certificates = [c.issued_on for c in uow.certificates.of_member(member_id) if c.held.valid_on(on)]
-        if certificates:
-            return max(certificates)
-        return max((card.issued_on for card in uow.reception.legacy_cards(member_id)
-                    if legacy_card_on_face(card.issued_on, card.valid_until, on)), default=None)
-
-
-def _verified(ctx: Context, actor: Actor, query: Query, channel: str) -> tuple[Verdict, dict]:
+def verified(ctx: Context, actor: Actor, query: Query, channel: str = CHANNEL_JSON,
+             view: PublishedView | None = None) -> Verified:
+    """One online verification for `query.service_date`, decided (on `view`, see `decide`) and
+    logged."""
     authorize(actor, Permission.VERIFY)
     if query.service_date is None:
         raise DomainError("missing_field", "この項目は必須です", "service_date")
-    verdict = decide(ctx, actor, query, query.service_date)
+    verdict = decide(ctx, actor, query, query.service_date, view)
     log_query(ctx, actor, query.method,
               query.identity_check if isinstance(query, commands.CardVerification) else None, query.service_date,
               verdict, channel)
-    return verdict, _answer(society.insurer_record(ctx), verdict, query.service_date, query.limit_consent)
+    return Verified(query, verdict,
+                    _answer(society.insurer_record(ctx), verdict, query.service_date, query.limit_consent))
+
+
+def verify(ctx: Context, actor: Actor, query: Query, channel: str = CHANNEL_JSON) -> dict:
+    """One online verification for `query.service_date`."""
+    return verified(ctx, actor, query, channel).answer
+
+
+def in_detail(ctx: Context, answered: Sequence[Verified]) -> list[tuple[dict, dict]]:
+    """Each answer with what the national messages add (`answer_details`, and the 交付年月日 of
+    the card held, D-174): the cards of all the members answered read at once."""
+    ids = [v.verdict.state.identity.member_id for v in answered if v.verdict.state]
+    cards = ctx.published.cards_on_file(ids) if ids else {}
+    detailed = []
+    for query, verdict, answer in answered:
+        on_file = cards.get(verdict.state.identity.member_id) if verdict.state else None
+        details = answer_details(verdict, query.service_date, query.limit_consent)
+        detailed.append((answer, {**details, "card_issued_on": on_file.issued_on_of_card_held(query.service_date)
+                                  if on_file else None}))
+    return detailed
+
+
+def verify_in_detail(ctx: Context, actor: Actor, query: Query, channel: str) -> tuple[dict, dict]:
+    """`verify` with what the national messages add (`in_detail`): the same query, decided and
+    logged once."""
+    return in_detail(ctx, [verified(ctx, actor, query, channel)])[0]
 
 
 def verify_batch(ctx: Context, actor: Actor, batch: commands.VerificationBatch) -> list[dict]:

@@ -80,4 +80,5 @@ def create_server(ctx: Context, limits: RateLimits | None = None):
     """The ASGI application `shikaku serve` runs: the body limits and security headers in front
     of everything, then the verification fast path in front of the API."""
     app = create_app(ctx, limits)
-    return Edge(fast_path.FastPath(app, ctx, app.state.limits))
+    routes = {fast_path.PATH: fast_path.json_answer, oqs.QUALIFICATION_CONFIRMATIONS: oqs.fast_answer}
+    return Edge(fast_path.FastPath(app, ctx, app.state.limits, routes))

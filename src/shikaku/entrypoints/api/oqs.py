@@ -3,28 +3,33 @@ HTTP with a facility token, answered from the same verification as `/api/v1/veri
 (admission, rate limit and 照会履歴 alike). Before a message is read the API's conventions hold
 (401, 403, 413, 415, problem+json); every message read is answered 200 with an `XmlMsg`.
 
-`read_message` and `reply` (and `answer_message`, which joins them) are the whole HTTP side of
-a message route: the bulk routes use them too."""
+`message_answer` is a message route's whole answer; the bulk routes reach it through
+`answer_message` (in a worker thread), the 資格確認 through `fast_answer` (on the event loop, in
+front of the framework, as the JSON verification)."""
 from __future__ import annotations
 
 from typing import Callable, Literal
 
+import orjson
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from ...domain.errors import DomainError
 from ...service_layer import commands
-from ...service_layer.auth import Permission
-from ...service_layer.context import today_in_japan
+from ...service_layer.auth import Actor, Permission
+from ...service_layer.context import Context, today_in_japan
 from ..oqs import bulk, messages, wire
 from ..oqs.codes import Unreadable
 from .common import Ctx, feature_router
 from .edge import MIB
 from .guard import Caller
+from .problems import PROBLEM, domain_problem
 
 router = feature_router()
+QUALIFICATION_CONFIRMATIONS = "/api/v1/oqs/qualification-confirmations"  # served by `fast_answer`
 
 MESSAGE_LIMIT = 1 * MIB  # siquc01, muquc02 and card readings (OQS.md §2.1)
 _TAGS = ["oqs"]
@@ -124,50 +129,78 @@ def message_openapi(request_example: str, response_example: str) -> dict:
                       "415": {"description": "application/xml, text/xml, application/json 以外"}}}
 
 
-async def read_message(request: Request, limit: int = MESSAGE_LIMIT) -> tuple[dict, str]:
-    """The tree and encoding of the request's message (`wire.decode`): 415 for another media
-    type, 413 over `limit` (the edge bounds the body before), `Unreadable` for what cannot be
-    read."""
-    content_type = request.headers.get("content-type")
-    if not wire.readable_media_type(content_type):
-        raise DomainError("unsupported_media_type", "application/xml, text/xml または application/json で送信してください",
-                          "body", status=415)
+def unsupported_media_type() -> DomainError:
+    return DomainError("unsupported_media_type", "application/xml, text/xml または application/json で送信してください",
+                       "body", status=415)
+
+
+async def read_message(request: Request, limit: int = MESSAGE_LIMIT) -> bytes:
+    """The request's body once it is a message's media type (else 415); 413 over `limit` (the
+    edge bounds the body before)."""
+    if not wire.readable_media_type(request.headers.get("content-type")):
+        raise unsupported_media_type()
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
             raise DomainError("body_too_large", f"リクエストが大きすぎます（上限 {limit // 1024:,} KiB）",
                               "body", status=413)
-    return wire.decode(bytes(body), content_type)
+    return bytes(body)
 
 
-def reply(tree: dict, encoding: str) -> Response:
-    """An answer (HTTP 200) in `encoding`."""
-    content, media_type = wire.encode(tree, encoding)
+def message_answer(body: bytes, content_type: str | None, answer: Callable[[dict, str], dict],
+                   reference_classification: str = messages.CARD_DATA) -> tuple[bytes, str]:
+    """The answer to a message (content and media type): `answer(tree, encoding)` of what
+    `wire.decode` reads; what cannot be processed gets SegmentOfResult 9, with the request's
+    header echoed once it was read."""
+    try:
+        tree, encoding = wire.decode(body, content_type)
+    except Unreadable as exc:
+        return wire.encode(messages.error_message(None, exc.code, exc.message_ja, reference_classification),
+                           exc.encoding)
+    try:
+        return wire.encode(answer(tree, encoding), encoding)
+    except Unreadable as exc:
+        return wire.encode(messages.error_message(tree.get("MessageHeader"), exc.code, exc.message_ja,
+                                                  reference_classification), encoding)
+
+
+async def answer_message(request: Request, answer: Callable[[dict, str], dict], limit: int = MESSAGE_LIMIT) -> Response:
+    """`message_answer` of the request (in a worker thread: it reads the database), HTTP 200."""
+    try:
+        body = await read_message(request, limit)
+    except ClientDisconnect:  # the clinic hung up: no one to answer
+        return Response(status_code=400)
+    content, media_type = await run_in_threadpool(message_answer, body, request.headers.get("content-type"), answer)
     return Response(content, media_type=media_type)
 
 
-async def answer_message(request: Request, answer: Callable[[dict, str], dict], limit: int = MESSAGE_LIMIT,
-                         reference_classification: str = messages.CARD_DATA) -> Response:
-    """Reads the message, answers it with `answer(tree, encoding)` (in a worker thread: it reads
-    the database) and replies; what cannot be processed gets SegmentOfResult 9, with the
-    request's header echoed once it was read."""
-    try:
-        tree, encoding = await read_message(request, limit)
-    except Unreadable as exc:
-        return reply(messages.error_message(None, exc.code, exc.message_ja, reference_classification), exc.encoding)
-    try:
-        return reply(await run_in_threadpool(answer, tree, encoding), encoding)
-    except Unreadable as exc:
-        return reply(messages.error_message(tree.get("MessageHeader"), exc.code, exc.message_ja,
-                                            reference_classification), encoding)
+def confirmation(ctx: Context, who: Actor, body: bytes, content_type: str | None) -> tuple[bytes, str]:
+    """The answer to a siquc01 message of an admitted facility."""
+    return message_answer(body, content_type,
+                          lambda tree, encoding: messages.answer_confirmation(ctx, who, tree, encoding))
 
 
+def fast_answer(ctx: Context, who: Actor, body: bytes, headers: dict) -> tuple[int, bytes, bytes]:
+    """`confirmation` served by `fast_path.FastPath` on the event loop (a `fast_path.Handler`)."""
+    content_type = headers.get(b"content-type", b"").decode("latin-1")
+    if not wire.readable_media_type(content_type):
+        status, payload = domain_problem(unsupported_media_type())
+        return status, orjson.dumps(payload), PROBLEM.encode()
+    content, media_type = confirmation(ctx, who, body, content_type)
+    return 200, content, media_type.encode()
+
+
+# Served by `fast_path.FastPath` in front of the framework (`fast_answer`); this route gives the
+# same answer to in-process callers and documents the endpoint.
 @router.post("/oqs/qualification-confirmations", tags=_TAGS, response_class=Response,
              summary="資格確認（siquc01）: 券面情報による照会の電文",
              openapi_extra=message_openapi(_SIQUC01, _SIQUC01_RESPONSE))
 async def qualification_confirmation(ctx: Ctx, request: Request, who: Caller(Permission.VERIFY)) -> Response:
-    return await answer_message(request, lambda tree, encoding: messages.answer_confirmation(ctx, who, tree, encoding))
+    if not wire.readable_media_type(request.headers.get("content-type")):
+        raise unsupported_media_type()
+    content, media_type = confirmation(ctx, who, await request.body(), request.headers.get("content-type"))
+    return Response(content, media_type=media_type)
 
 
 class CardReading(commands.Command):
@@ -187,7 +220,8 @@ def card_reading(ctx: Ctx, body: CardReading, who: Caller(Permission.VERIFY)) ->
     query = commands.CardVerification(method="myna_card", service_date=body.service_date or today_in_japan(),
                                       card_id=body.card_id, identity_check=body.identity_check,
                                       limit_consent=body.limit_consent)
-    return reply(messages.answer_card_reading(ctx, who, query), wire.UTF8)
+    content, media_type = wire.encode(messages.answer_card_reading(ctx, who, query), wire.UTF8)
+    return Response(content, media_type=media_type)
 
 
 # ---------------------------------------------------------------- 一括照会 (OQS.md §1.2)

@@ -160,16 +160,22 @@ class BulkWorker:
             self.purge_at = time.monotonic() + PURGE_EVERY
 
     def answer(self, facility: Actor, service_date: date, searches: list) -> list[dict]:
-        """The units of a chunk of items."""
+        """The units of a chunk of items: their records and cards read at once, each decided
+        on its own."""
         if self.stopping.is_set():
             raise Stopping()
-        return [self.answer_one(facility, service_date, search) for search in searches]
+        queries = [self.isolated(messages.query_or_error, search, service_date) for search in searches]
+        view = verification.prefetched(self.ctx, [q for q in queries if not isinstance(q, dict)])
+        return messages.units(self.ctx, [
+            q if isinstance(q, dict) else
+            self.isolated(messages.verified, self.ctx, facility, q, verification.CHANNEL_OQS_BULK, view)
+            for q in queries])
 
-    def answer_one(self, facility: Actor, service_date: date, search) -> dict:
-        """One item's unit. A failure of the database is the bulk's (answered again later);
-        any other failure is this item's, answered as a processing error."""
+    def isolated(self, step, *args):
+        """`step(*args)` for one item. A failure of the database is the bulk's (answered again
+        later); any other failure is this item's, answered as a processing error."""
         try:
-            return messages.confirm_unit(self.ctx, facility, service_date, search, verification.CHANNEL_OQS_BULK)
+            return step(*args)
         except (SQLAlchemyError, OSError):
             raise
         except Exception as exc:  # noqa: BLE001 - nothing a facility sends stops its bulk

@@ -53,11 +53,13 @@ def now_in_japan() -> datetime:
 
 
 def timestamp(moment: datetime) -> str:
-    return moment.strftime("%Y%m%d%H%M%S")
+    """yyyyMMddHHmmss (formatted by hand: strftime costs several times as much)."""
+    return f"{moment.year:04d}{moment.month:02d}{moment.day:02d}{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
 
 
 def day_text(day: date | None) -> str | None:
-    return day.strftime("%Y%m%d") if day else None
+    """yyyyMMdd."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}" if day else None
 
 
 def check_header(tree: dict, actor: Actor, encoding: str) -> dict:
@@ -114,18 +116,40 @@ def confirm_unit(ctx: Context, actor: Actor, service_date: date, info: dict, cha
     照会履歴 with `channel`: ProcessingResultStatus, ProcessingResultCode?,
     ProcessingResultMessage?, QualificationValidity?, ResultOfQualificationConfirmation? — the
     elements of a BulkConfirmUnit but the echo and the ReferenceNumber."""
+    query = query_or_error(info, service_date)
+    return units(ctx, [query if isinstance(query, dict) else verified(ctx, actor, query, channel)])[0]
+
+
+def query_or_error(info, service_date: date) -> commands.CardDataVerification | dict:
+    """The query of a search info (`search_query`), or the unit of its error."""
     try:
-        query = search_query(info, service_date)
-        answer, details = verification.verify_in_detail(ctx, actor, query, channel)
+        return search_query(info, service_date)
     except InvalidQuery as exc:
         return {"ProcessingResultStatus": "2", "ProcessingResultCode": exc.code,
                 "ProcessingResultMessage": exc.message_ja}
+
+
+def verified(ctx: Context, actor: Actor, query: commands.CardDataVerification, channel: str,
+             view=None) -> verification.Verified | dict:
+    """The query verified (decided on `view`, see `verification.decide`, and logged), or the
+    unit of its error."""
+    try:
+        return verification.verified(ctx, actor, query, channel, view)
     except DomainError as exc:
         if exc.status != 422:
             raise
         code = codes.INSURER_NUMBER if exc.code == "invalid_insurer_number" else codes.VALUE
         return {"ProcessingResultStatus": "2", "ProcessingResultCode": code, "ProcessingResultMessage": exc.message}
-    return answered_unit(answer, details, query.limit_consent, now_in_japan())
+
+
+def units(ctx: Context, decisions: list[verification.Verified | dict]) -> list[dict]:
+    """The units of `verified` items (or of their errors), in order: the verified ones with their details
+    (`verification.in_detail`, one read for all)."""
+    answered = [d for d in decisions if isinstance(d, verification.Verified)]
+    detailed = iter(verification.in_detail(ctx, answered))
+    moment = now_in_japan()
+    return [answered_unit(*next(detailed), d.query.limit_consent, moment)
+            if isinstance(d, verification.Verified) else d for d in decisions]
 
 
 def answered_unit(answer: dict, details: dict, consent: bool, moment: datetime) -> dict:
@@ -321,12 +345,17 @@ def _half_width_table() -> dict[str, str]:
 
 
 _HALF_WIDTH = _half_width_table()
+# Every kana (composed, as names are stored) to its half-width form: the usual name in one call.
+_KANA = {code: "".join(_HALF_WIDTH.get(ch, ch) for ch in unicodedata.normalize("NFD", chr(code).translate(
+    {c: c + 0x60 for c in range(0x3041, 0x3097)}))) for code in (*range(0x3041, 0x3097), *range(0x30A1, 0x30FD))}
+_ONLY_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fc]*")
 
 
 def half_width_kana(kana: str) -> str:
     """フリガナ as the national messages write it: half-width katakana, one half-width space
     between the names (hiragana is read as katakana; other characters as NFKC gives them)."""
-    return " ".join(_half_width_word(word) for word in kana.split())
+    return " ".join(word.translate(_KANA) if _ONLY_KANA.fullmatch(word) else _half_width_word(word)
+                    for word in kana.split())
 
 
 def _half_width_word(word: str) -> str:

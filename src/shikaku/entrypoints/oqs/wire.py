@@ -8,21 +8,20 @@ them: `ResultList` holds its `ResultOfQualificationConfirmation` items,
 `SpecificDiseasesCertificateList` one `SpecificDiseasesCertificateInfo` per item, and any other
 list (`BulkConfirmUnit`, a bulk's `QualificationConfirmSearchInfo`) is the element repeated.
 
-Reading is hardened: XML through defusedxml with no DTD, no entity, no external reference
-(refused, never resolved), no XInclude; a bound on the depth and on the number of elements;
+Reading is hardened: XML through lxml (libxml2) with every resolver off — no DTD loaded, no
+entity resolved, no network — and a message with a DTD or an entity declaration refused before
+it reaches the parser; no XInclude; a bound on the depth and on the number of elements;
 UTF-8 or Shift_JIS (Windows' CP932) as the XML declaration says, anything else refused. Writing
 leaves out what has no value, declares the encoding, and sends a character that CP932 cannot
 hold as 〓 (U+3013)."""
 from __future__ import annotations
 
 import codecs
-import io
 import re
-from xml.etree.ElementTree import ParseError
+from functools import lru_cache
 
 import orjson
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from lxml import etree
 
 from .codes import ENCODING, FORBIDDEN_MARKUP, NOT_WELL_FORMED, NOT_XMLMSG, TOO_COMPLEX, Unreadable
 
@@ -46,9 +45,11 @@ _CODECS = {UTF8: "utf-8", SHIFT_JIS: "cp932"}
 _DECLARATION = re.compile(rb"^<\?xml\s[^>]*?\?>")
 _DECLARED_ENCODING = re.compile(rb"""\sencoding\s*=\s*["']([^"']*)["']""")
 _XINCLUDE = "{http://www.w3.org/2001/XInclude}"
+_DTD_MARKUP = (b"<!DOCTYPE", b"<!ENTITY")  # refused wherever they are, never handed to the parser
 # What XML 1.0 cannot carry (besides tab and line breaks): control characters, surrogates, U+FFFE/F.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")  # an element name (OQS uses ASCII names)
+_TO_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -111,74 +112,91 @@ def _decode_xml(body: bytes, encoding: str, max_elements: int) -> dict:
         text = body.decode(_CODECS[encoding])
     except UnicodeDecodeError:
         raise Unreadable(ENCODING, f"電文に {encoding} として読めない文字が含まれています", encoding) from None
-    text = text.lstrip("\ufeff").lstrip()
-    declaration = _DECLARATION.match(text.encode("utf-8"))
-    if declaration is not None:  # read as UTF-8 from here on: the declaration no longer applies
-        text = text[len(declaration.group(0).decode("utf-8")):]
-    root = _parse(text.encode("utf-8"), encoding, max_elements)
-    if root.tag != ROOT:
-        raise Unreadable(NOT_XMLMSG, encoding=encoding)
-    content = _content(root)
-    return content if isinstance(content, dict) else {}
+    if encoding == UTF8:
+        data = body.removeprefix(codecs.BOM_UTF8).lstrip()
+    else:  # read as UTF-8 from here on: the declaration no longer applies
+        text = text.lstrip("\ufeff").lstrip()
+        declaration = _DECLARATION.match(text.encode("utf-8"))
+        data = text[len(declaration.group(0).decode("utf-8")) if declaration else 0:].encode("utf-8")
+    return _Reader(encoding, max_elements).message(_parse(data, encoding))
 
 
-def _parse(data: bytes, encoding: str, max_elements: int):
-    depth = count = 0
-    root = None
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                           huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False)
+
+
+_PARSER = _parser()
+
+
+def _parse(data: bytes, encoding: str):
+    if any(markup in data for markup in _DTD_MARKUP):
+        raise Unreadable(FORBIDDEN_MARKUP, encoding=encoding)
     try:
-        for event, element in iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True,
-                                        forbid_entities=True, forbid_external=True):
-            if event == "end":
-                depth -= 1
-                continue
-            depth, count = depth + 1, count + 1
-            root = element if root is None else root
-            if element.tag.startswith(_XINCLUDE):
-                raise Unreadable(FORBIDDEN_MARKUP, encoding=encoding)
-            if depth > MAX_DEPTH or count > max_elements:
-                raise Unreadable(TOO_COMPLEX, encoding=encoding)
-    except DefusedXmlException:
-        raise Unreadable(FORBIDDEN_MARKUP, encoding=encoding) from None
-    except (ParseError, ValueError, UnicodeError):
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:  # libxml2's own bounds (depth 256, a text of 10 MB) are ours too
+        raise Unreadable(TOO_COMPLEX if exc.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT else NOT_WELL_FORMED,
+                         encoding=encoding) from None
+    except ValueError:
         raise Unreadable(NOT_WELL_FORMED, encoding=encoding) from None
     if root is None:
         raise Unreadable(NOT_WELL_FORMED, encoding=encoding)
     return root
 
 
-def _name(element) -> str:
-    """An element's local name (a namespace, which OQS does not use, is ignored)."""
-    return element.tag.rsplit("}", 1)[-1]
+class _Reader:
+    """A parsed message into its tree, counting the elements and their depth as it goes."""
 
+    def __init__(self, encoding: str, max_elements: int):
+        self.encoding, self.left = encoding, max_elements
 
-def _content(element):
-    children = list(element)
-    name = _name(element)
-    if name in CONTAINERS:
-        return [_item(name, child) for child in children]
-    if not children:
-        return element.text or ""
-    tree: dict = {}
-    repeated: set[str] = set()
-    for child in children:
-        key, value = _name(child), _content(child)
-        if key in repeated:
-            tree[key].append(value)
-        elif key in tree:
-            tree[key] = [tree[key], value]
-            repeated.add(key)
-        elif key in ALWAYS_LISTS:
-            tree[key] = [value]
-            repeated.add(key)
-        else:
-            tree[key] = value
-    return tree
+    def message(self, root) -> dict:
+        if self.name(root) != ROOT:
+            raise Unreadable(NOT_XMLMSG, encoding=self.encoding)
+        content = self.content(root, ROOT, 1)
+        return content if isinstance(content, dict) else {}
 
+    def name(self, element) -> str:
+        """An element's local name (a namespace, which OQS does not use, is ignored)."""
+        tag = element.tag
+        if not isinstance(tag, str):  # an entity reference left unresolved
+            raise Unreadable(FORBIDDEN_MARKUP, encoding=self.encoding)
+        if tag[0] == "{":
+            if tag.startswith(_XINCLUDE):
+                raise Unreadable(FORBIDDEN_MARKUP, encoding=self.encoding)
+            return tag.rsplit("}", 1)[-1]
+        return tag
 
-def _item(container: str, child):
-    if CONTAINERS[container] is None:
-        return {_name(child): _content(child)}
-    return _content(child)
+    def content(self, element, name: str, depth: int):
+        self.left -= 1
+        if depth > MAX_DEPTH or self.left < 0:
+            raise Unreadable(TOO_COMPLEX, encoding=self.encoding)
+        if name in CONTAINERS:
+            return [self.item(name, child, depth + 1) for child in element]
+        if not len(element):
+            return element.text or ""
+        tree: dict = {}
+        repeated: set[str] = set()
+        for child in element:
+            key = self.name(child)
+            value = self.content(child, key, depth + 1)
+            if key in repeated:
+                tree[key].append(value)
+            elif key in tree:
+                tree[key] = [tree[key], value]
+                repeated.add(key)
+            elif key in ALWAYS_LISTS:
+                tree[key] = [value]
+                repeated.add(key)
+            else:
+                tree[key] = value
+        return tree
+
+    def item(self, container: str, child, depth: int):
+        name = self.name(child)
+        if CONTAINERS[container] is None:
+            return {name: self.content(child, name, depth)}
+        return self.content(child, name, depth)
 
 
 def _decode_json(body: bytes, max_elements: int) -> dict:
@@ -216,10 +234,10 @@ def encode(tree: dict, encoding: str) -> tuple[bytes, str]:
     """The message `tree` (the content of `XmlMsg`) as bytes and their media type, in
     `encoding`; its header's CharacterCodeIdentifier says which. Elements without a value
     (None, empty text, empty list or dict) are left out."""
-    tree = _pruned(_with_character_code(tree, encoding)) or {}
+    tree = _with_character_code(tree, encoding)
     if encoding == JSON:
-        return orjson.dumps({ROOT: tree}), JSON_MEDIA_TYPE
-    text = f'<?xml version="1.0" encoding="{encoding}"?>' + _xml(ROOT, tree)
+        return orjson.dumps({ROOT: _pruned(tree) or {}}), JSON_MEDIA_TYPE
+    text = f'<?xml version="1.0" encoding="{encoding}"?>' + (_xml(ROOT, tree) or f"<{ROOT}/>")
     if encoding == SHIFT_JIS:
         return text.encode("cp932", errors="oqs_geta"), "application/xml; charset=Shift_JIS"
     return text.encode("utf-8"), "application/xml; charset=UTF-8"
@@ -243,23 +261,32 @@ def _pruned(value):
     return str(value)
 
 
+@lru_cache(maxsize=4096)
+def _is_name(name: str) -> bool:
+    return _NAME.fullmatch(name) is not None
+
+
 def _xml(name: str, value) -> str:
-    if not _NAME.fullmatch(name):
+    """The element, or "" when it has no value (nor any of its children)."""
+    if value is None or value == "" or not _is_name(name):
         return ""  # never an element that is not one
     if isinstance(value, dict):
-        return f"<{name}>" + "".join(_xml(key, item) for key, item in value.items()) + f"</{name}>"
+        inner = "".join([_xml(key, item) for key, item in value.items()])
+        return f"<{name}>{inner}</{name}>" if inner else ""
     if isinstance(value, list):
         if name not in CONTAINERS:
-            return "".join(_xml(name, item) for item in value)
+            return "".join([_xml(name, item) for item in value])
         item_name = CONTAINERS[name]
-        inner = "".join(_xml(item_name, item) if item_name else _children(item) for item in value)
-        return f"<{name}>{inner}</{name}>"
-    return f"<{name}>{_text(value)}</{name}>"
+        inner = "".join([_xml(item_name, item) if item_name else _children(item) for item in value])
+        return f"<{name}>{inner}</{name}>" if inner else ""
+    return f"<{name}>{_text(str(value))}</{name}>"
 
 
 def _children(item) -> str:
-    return "".join(_xml(key, value) for key, value in item.items()) if isinstance(item, dict) else ""
+    return "".join([_xml(key, value) for key, value in item.items()]) if isinstance(item, dict) else ""
 
 
 def _text(value: str) -> str:
+    if _TO_ESCAPE.search(value) is None:  # the usual text: digits, names, kana
+        return value
     return _NOT_XML.sub(GETA, value).translate(_ESCAPES)
