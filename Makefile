@@ -8,7 +8,7 @@ DEMO_MEMBERS ?= 12000
 # Acceptance files of the landed issues (../shared/acceptance): 2 basics; 3 myna, verification;
 # 4 certificates, ex_officio, other_documents, reception, transition.
 ACCEPTANCE ?= test_basics.py test_myna.py test_verification.py test_certificates.py test_ex_officio.py \
-              test_other_documents.py test_reception.py test_transition.py
+              test_other_documents.py test_reception.py test_transition.py test_oqs.py
 
 # `make test LONG=1`: also the 10-minute soaks and the long fault runs (SHIKAKU_LONG_TESTS=1, D-87).
 LONG ?= 0

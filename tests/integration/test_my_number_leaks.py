@@ -40,7 +40,7 @@ from shikaku.entrypoints.cli import app
 from shikaku.entrypoints.web.audit import PAGE_SIZE as AUDIT_PAGE
 from tests.builders import dependent_body, insured_body, my_number, notification_csv, symbol
 from tests.conftest import INSURER_NUMBER, serving
-from tests.helpers import csrf_token, sign_in_staff, wait_for
+from tests.helpers import csrf_token, eventually, sign_in_staff, wait_for
 
 RECEIVED = "2026-05-20"  # the day every 個人番号 is registered (a Wednesday) ...
 PUBLISHED = "2026-05-22"  # ... and published to online verification (翌々営業日)
@@ -448,6 +448,44 @@ def verify_as_a_facility(client, facility: dict, society: Society, qr: str, shik
     check(ok(client.post("/api/v1/card-checks", headers=facility, json={"payload": qr}), 200)["genuine"],
           "the printed certificate's QR code is genuine")
     shikaku("check-card", qr)
+    speak_oqs(client, facility, found)
+
+
+def oqs_message(infos: list[dict], encoding: str = "UTF-8") -> bytes:
+    header = (f"<MessageHeader><QualificationConfirmationDate>{SERVICE_DATE.replace('-', '')}"
+              f"</QualificationConfirmationDate><MedicalInstitutionCode>{FACILITY_CODE}</MedicalInstitutionCode>"
+              "</MessageHeader>")
+    body = "".join("<QualificationConfirmSearchInfo>" + "".join(f"<{k}>{v}</{k}>" for k, v in info.items())
+                   + "</QualificationConfirmSearchInfo>" for info in infos)
+    xml = f'<?xml version="1.0" encoding="{encoding}"?><XmlMsg>{header}<MessageBody>{body}</MessageBody></XmlMsg>'
+    return xml.encode("cp932" if encoding == "Shift_JIS" else "utf-8")
+
+
+def speak_oqs(client, facility: dict, found: list[dict]) -> None:
+    """The national messages (issue 15): siquc01 in UTF-8, Shift_JIS and JSON, a card reading, a
+    bulk and its results."""
+    infos = [{"InsurerNumber": INSURER_NUMBER, "InsuredCardSymbol": m["symbol"], "InsuredIdentificationNumber":
+              m["number"], "InsuredBranchNumber": m["branch"], "Birthdate": m["birth_date"].replace("-", ""),
+              "LimitApplicationCertificateRelatedConsFlg": "1"} for m in found]
+    xml = {**facility, "Content-Type": "application/xml"}
+    for encoding in ("UTF-8", "Shift_JIS"):
+        answer = client.post("/api/v1/oqs/qualification-confirmations", content=oqs_message(infos[:1], encoding),
+                             headers=xml)
+        check(answer.status_code == 200 and b"<QualificationValidity>1<" in answer.content, f"siquc01 {encoding}")
+    ok(client.post("/api/v1/oqs/qualification-confirmations", headers=facility, json={"XmlMsg": {
+        "MessageHeader": {"QualificationConfirmationDate": SERVICE_DATE.replace("-", ""),
+                          "MedicalInstitutionCode": FACILITY_CODE},
+        "MessageBody": {"QualificationConfirmSearchInfo": infos[0]}}}), 200)
+    reading = client.post("/api/v1/oqs/card-readings", headers=facility, json={
+        "card_id": CARD_ID, "identity_check": "face", "limit_consent": True, "service_date": SERVICE_DATE})
+    check(reading.status_code == 200 and b"<QualificationValidity>1<" in reading.content, "card reading")
+    accepted = client.post("/api/v1/oqs/bulk-confirmations", content=oqs_message(infos), headers=xml)
+    number = re.search(rb"<ReceptionNumber>(\d+)</ReceptionNumber>", accepted.content)[1].decode()
+    fetch = oqs_message([]).replace(b"<MessageBody></MessageBody>",
+                                    f"<MessageBody><ReceptionNumber>{number}</ReceptionNumber></MessageBody>".encode())
+    eventually(lambda: b"<SegmentOfResult>1<" in client.post("/api/v1/oqs/bulk-confirmations/results",
+                                                              content=fetch, headers=xml).content,
+               "the bulk to be answered", timeout=60, interval=0.1)
 
 
 def use_the_portal(client, society: Society) -> None:

@@ -6,6 +6,8 @@ the log names files and results, never a person."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,12 +16,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from bench.server import Server, free_port
+from shikaku.entrypoints.cli import app
 from shikaku.service_layer import society
 from tests.builders import FACILITY_CODE, INSURER_NUMBER, enrol, with_card
 from tests.conftest import ADMIN_TOKEN
-from tests.helpers import eventually
+from tests.helpers import eventually, fresh_database
 
 CLI = str(Path(sys.executable).with_name("shikaku"))
 TODAY = time.strftime("%Y%m%d")
@@ -240,3 +244,27 @@ def test_a_card_on_the_reader(client, tmp_path, server, token):
     unknown = subprocess.run([CLI, "oqs-terminal", "tap", "--dir", str(tmp_path), "--server", server.base,
                               "--token", "not-a-token", "--card-id", card], capture_output=True, timeout=60)
     assert unknown.returncode == 1 and "401" in unknown.stderr.decode()
+
+
+def test_make_demo_prints_a_terminal_whose_sample_the_demo_society_answers(db_url, tmp_path, monkeypatch):
+    """`make demo` (issue 15, item 6): the command of a terminal against the demo server and a
+    sample request for a showcase patient; dropped into that terminal's folder, it is answered."""
+    monkeypatch.chdir(tmp_path)
+    with fresh_database(db_url) as url:
+        demo = CliRunner().invoke(app, ["demo", "--members", "40", "--no-serve", "--db", url])
+        assert demo.exit_code == 0, demo.output
+        command = re.search(r"\.venv/bin/shikaku oqs-terminal --dir (\S+) --server (\S+) --token (\S+)", demo.output)
+        assert command and command.group(2) == "http://127.0.0.1:8000", demo.output
+        sample = tmp_path / "var/oqs-sample/OQSsiquc01req_demo.xml"
+        assert f"cp var/oqs-sample/{sample.name} {command.group(1)}/req/" in demo.output
+        with Server(url, free_port()) as server:
+            folder = tmp_path / command.group(1)
+            started = Terminal(folder, server.base, command.group(3)).start()
+            try:
+                shutil.copy(sample, folder / "req" / sample.name)
+                root = result(folder, "OQSsiquc01res_demo.xml")
+            finally:
+                started.stop()
+    answer = "MessageBody/ResultList/ResultOfQualificationConfirmation/"
+    assert text(root, "MessageBody/QualificationValidity") == "1"
+    assert (text(root, answer + "Name"), text(root, answer + "PreschoolClassification")) == ("山田\u3000翔太", "1")

@@ -55,9 +55,10 @@ from ..service_layer.context import Context
 from .employers import demo_employers
 from .loading import BATCH_MEMBERS, Loader
 from .population import Person, Planner
-from .showcase import SHOWCASE_SYMBOL, japanese_date, showcase_card, showcase_families
+from .showcase import SHOWCASE_SYMBOL, japanese_date, showcase_card, showcase_child, showcase_families
 
-__all__ = ["DEMO_INSURER_NAME", "DEMO_INSURER_NUMBER", "SHOWCASE_SYMBOL", "generate", "showcase_card"]
+__all__ = ["DEMO_INSURER_NAME", "DEMO_INSURER_NUMBER", "SHOWCASE_SYMBOL", "generate", "showcase_card",
+           "showcase_child"]
 
 DEMO_INSURER_NUMBER = "06139992"
 DEMO_INSURER_NAME = "さくら産業健康保険組合"  # fictional

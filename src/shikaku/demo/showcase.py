@@ -127,3 +127,13 @@ def showcase_card(ctx: Context) -> str:
             select(myna_cards.c.card_id).join(members, members.c.my_number_hash == myna_cards.c.my_number_hash)
             .where(members.c.symbol == SHOWCASE_SYMBOL, members.c.number == "1", members.c.branch == "00")
         ).scalar_one()
+
+
+def showcase_child(ctx: Context) -> dict:
+    """記号・番号・枝番 and 生年月日 of 山田 翔太 (記号 1000 番号 1 枝番 02, 4 years old, no
+    マイナンバーカード): the patient of the demo's sample OQS request."""
+    with ctx.connection() as conn:
+        row = conn.execute(
+            select(members.c.symbol, members.c.number, members.c.branch, members.c.birth_date)
+            .where(members.c.symbol == SHOWCASE_SYMBOL, members.c.number == "1", members.c.branch == "02")).one()
+    return {"symbol": row.symbol, "number": row.number, "branch": row.branch, "birth_date": row.birth_date}

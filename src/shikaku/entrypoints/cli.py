@@ -251,6 +251,25 @@ def _demo_sign_ins(ctx, host: str, port: int) -> None:
                   f"カード番号 {card_id}  暗証番号 {DEMO_PIN}（山田 太郎）")
 
 
+def _demo_oqs(ctx, token: str, host: str, port: int) -> None:
+    """A siquc01 request for a showcase patient, and the command of a 資格確認端末 against the
+    demo server, printed for `make demo` (docs/oqs.md)."""
+    from ..demo.generator import showcase_child
+    from ..service_layer.context import today_in_japan
+    from .oqs import messages, wire
+
+    sample = Path("var/oqs-sample/OQSsiquc01req_demo.xml")
+    sample.parent.mkdir(parents=True, exist_ok=True)
+    insurer = society.insurer_record(ctx)["insurer_number"]
+    request = messages.confirmation_request(DEMO_FACILITY, today_in_japan(), insurer, showcase_child(ctx), file_id="demo")
+    sample.write_bytes(wire.encode(request, wire.UTF8)[0])
+    console.print("\n[bold]資格確認端末（OQS の電文）[/bold] 別の端末で:")
+    console.print(f"  .venv/bin/shikaku oqs-terminal --dir var/oqs-terminal --server http://{host}:{port} --token {token}",
+                  soft_wrap=True)
+    console.print(f"  cp {sample} var/oqs-terminal/req/   → 結果: var/oqs-terminal/res/OQSsiquc01res_demo.xml"
+                  "（山田 翔太、4歳、未就学2割）", soft_wrap=True)
+
+
 @app.command()
 def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
          db: Db = None, no_serve: Annotated[bool, typer.Option("--no-serve")] = False,
@@ -276,6 +295,7 @@ def demo(members: Annotated[int, typer.Option("--members", min=10)] = 12000,
     _demo_ex_officio_run(ctx)
     _demo_returns(ctx)
     _demo_sign_ins(ctx, host, port)
+    _demo_oqs(ctx, tokens["facility"], host, port)
     if not no_serve:
         console.print(f"\nhttp://{host}:{port}/api/docs で API を試せます。Ctrl+C で終了します。")
         run_server(db_url, host, port, 1, trusted_proxies())

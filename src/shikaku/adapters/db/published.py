@@ -68,6 +68,7 @@ class PublishedView:
         self._sql = {name: sql.replace("?", self._placeholder) for name, sql in _SQL.items()}
         self._idle: list = []
         self._lock = threading.Lock()
+        self._card_statements: dict[int, str] = {}
 
     @contextmanager
     def _cursor(self) -> Iterator:
@@ -136,6 +137,12 @@ class PublishedView:
         """The records sharing the given record's My Number (the record itself included)."""
         return self._records("same_person", member_id)
 
+    def _cards_sql(self, count: int) -> str:
+        sql = self._card_statements.get(count)
+        if sql is None:  # a few sizes: 1 (a query) and the chunks of bulks
+            sql = self._card_statements[count] = _CARDS_ON_FILE.format(ids=", ".join([self._placeholder] * count))
+        return sql
+
     def cards_on_file(self, member_ids: Iterable[int]) -> dict[int, CardsOnFile]:
         """The cards issued to these members (those without one are absent). Documents the
         society hands out, read at once rather than published: their 交付年月日 is printed on
@@ -143,9 +150,8 @@ class PublishedView:
         wanted, rows = sorted(set(member_ids)), []
         for start in range(0, len(wanted), _CARDS_CHUNK):
             chunk = wanted[start:start + _CARDS_CHUNK]
-            marks = ", ".join([self._placeholder] * len(chunk))
             with self._cursor() as cursor:
-                cursor.execute(_CARDS_ON_FILE.format(ids=marks), chunk * 2)
+                cursor.execute(self._cards_sql(len(chunk)), chunk * 2)
                 rows += cursor.fetchall()
         certificates: dict[int, list] = {}
         legacy: dict[int, list] = {}

@@ -312,6 +312,18 @@ def answer_confirmation(ctx: Context, actor: Actor, tree: dict, encoding: str) -
             "MessageBody": {SEARCH: info if isinstance(info, dict) else None, **single_body(unit)}}
 
 
+def confirmation_request(facility_code: str, service_date: date, insurer_number: str, card: dict,
+                         consent: bool = True, file_id: str | None = None) -> dict:
+    """A siquc01 request as clinic software writes it (the demo's sample, the examples): `card`
+    holds symbol, number, branch and birth_date."""
+    return {"MessageHeader": {"QualificationConfirmationDate": day_text(service_date),
+                              "MedicalInstitutionCode": facility_code, "ArbitraryFileIdentifier": file_id},
+            "MessageBody": {SEARCH: {"InsurerNumber": insurer_number, "InsuredCardSymbol": card["symbol"],
+                                     "InsuredIdentificationNumber": card["number"],
+                                     "InsuredBranchNumber": card["branch"], "Birthdate": day_text(card["birth_date"]),
+                                     "LimitApplicationCertificateRelatedConsFlg": "1" if consent else "0"}}}
+
+
 def answer_card_reading(ctx: Context, actor: Actor, query: commands.CardVerification) -> dict:
     """The result the terminal writes when a card is put on the reader (OQS.md §1.3)."""
     answer, details = verification.verify_in_detail(ctx, actor, query, verification.CHANNEL_CARD_READER)

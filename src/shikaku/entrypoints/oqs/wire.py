@@ -244,8 +244,9 @@ def encode(tree: dict, encoding: str) -> tuple[bytes, str]:
 
 
 def _with_character_code(tree: dict, encoding: str) -> dict:
+    """The answer's header with its CharacterCodeIdentifier (a request has none)."""
     header = tree.get("MessageHeader")
-    if not isinstance(header, dict):
+    if not isinstance(header, dict) or "CharacterCodeIdentifier" not in header:
         return tree
     return {**tree, "MessageHeader": {**header, "CharacterCodeIdentifier": _CHARACTER_CODES[encoding]}}
 
@@ -271,7 +272,7 @@ def _xml(name: str, value) -> str:
     if value is None or value == "" or not _is_name(name):
         return ""  # never an element that is not one
     if isinstance(value, dict):
-        inner = "".join([_xml(key, item) for key, item in value.items()])
+        inner = "".join([_xml(key, item) for key, item in value.items() if item is not None])
         return f"<{name}>{inner}</{name}>" if inner else ""
     if isinstance(value, list):
         if name not in CONTAINERS:
