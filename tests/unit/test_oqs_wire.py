@@ -43,7 +43,7 @@ RESULT = {
 }
 HEADER = {"ProcessExecutionTime": "20260401093012", "QualificationConfirmationDate": "20260401",
           "MedicalInstitutionCode": "1310112345", "ArbitraryFileIdentifier": "file-77",
-          "ReferenceClassification": "2", "SegmentOfResult": "1"}
+          "ReferenceClassification": "2", "SegmentOfResult": "1", "CharacterCodeIdentifier": None}
 SEARCH = {"InsurerNumber": "06139992", "InsuredCardSymbol": "0012", "InsuredIdentificationNumber": "00345",
           "InsuredBranchNumber": "01", "Birthdate": "19530303", "LimitApplicationCertificateRelatedConsFlg": "1",
           "ArbitraryIdentifier": "patient-0042"}
@@ -76,6 +76,13 @@ def refused(body: bytes | str, content_type: str = XML) -> str:
 @pytest.mark.parametrize("encoding, code", [(wire.UTF8, "0"), (wire.SHIFT_JIS, "1"), (wire.JSON, "0")])
 def test_every_element_goes_both_ways(encoding, code):
     assert sent(MESSAGE, encoding) == with_code(MESSAGE, code)
+
+
+def test_a_request_is_written_without_a_character_code():
+    """CharacterCodeIdentifier is an answer's (`messages.response_header` names it); a request
+    written by `messages.confirmation_request` has none."""
+    request = {"MessageHeader": {"MedicalInstitutionCode": "1310112345"}, "MessageBody": {"QualificationConfirmSearchInfo": SEARCH}}
+    assert sent(request, wire.UTF8) == request
 
 
 def test_the_xml_has_the_elements_where_clients_read_them():
@@ -187,7 +194,8 @@ def test_the_answer_keeps_a_known_encoding():
 # ---------------------------------------------------------------- what is left out
 
 def test_optional_elements_without_a_value_are_left_out():
-    tree = {"MessageHeader": {"A": "1", "B": None, "C": "", "D": {}, "E": [], "F": {"G": None}},
+    tree = {"MessageHeader": {"A": "1", "B": None, "C": "", "D": {}, "E": [], "F": {"G": None},
+                              "CharacterCodeIdentifier": None},
             "MessageBody": {"ResultList": []}}
     content = wire.encode(tree, wire.UTF8)[0].decode()
     assert content.endswith("<XmlMsg><MessageHeader><A>1</A><CharacterCodeIdentifier>0</CharacterCodeIdentifier>"
