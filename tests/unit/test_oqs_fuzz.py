@@ -58,8 +58,9 @@ def read_or_refused(body: bytes, content_type: str):
     for out in ENCODINGS:
         content = wire.encode(tree, out)[0]
         if out == wire.JSON and json_levels(json.loads(content)[wire.ROOT]) > wire.MAX_DEPTH:
-            # The JSON form counts an array as a level: a message read from XML with repeated
-            # elements near the depth bound has no JSON form that reads again (see the report).
+            # The JSON form counts an array as a level of its own: a message read from XML with
+            # a repeated element at the depth bound has a JSON form that is refused as too deep.
+            # The server never writes one form for the other (an answer is in the request's).
             with pytest.raises(Unreadable, match=codes.TOO_COMPLEX):
                 wire.decode(content, "application/json")
             continue
@@ -90,6 +91,9 @@ def written_back(tree: dict, encoding: str) -> dict:
     except Unreadable as exc:
         raise AssertionError(f"wire.encode wrote what wire.decode refuses ({exc.code}): {content!r}") from None
     assert read_encoding == encoding
+    header = again.get("MessageHeader")
+    if isinstance(header, dict) and "CharacterCodeIdentifier" in header:  # it names the encoding written
+        assert header["CharacterCodeIdentifier"] == ("1" if encoding == wire.SHIFT_JIS else "0"), header
     return again
 
 
@@ -119,6 +123,7 @@ OQS_NAMES = ["MessageHeader", "MessageBody", "QualificationConfirmSearchInfo", "
              "ResultList", "SpecificDiseasesCertificateList", "SpecificDiseasesCertificateInfo", "BulkConfirmUnit",
              "ReferenceNumber", "Name", "ErrorMessage"]
 NAMES = st.one_of(st.sampled_from(OQS_NAMES), st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,8}", fullmatch=True))
+PLAIN_NAMES = NAMES.filter(lambda n: n not in wire.CONTAINERS and n not in wire.ALWAYS_LISTS)
 
 
 def _xml_char(c: str) -> bool:
@@ -141,63 +146,51 @@ def _in_cp932(c: str) -> str:
         return wire.GETA
 
 
-_ALPHABET = st.one_of(st.characters(codec="utf-8"), st.sampled_from("髙橋﨑〜～①㈱ｱｶﾞ 　&<>\"'\x85\u2028]"))
-UTF8_TEXT = st.text(_ALPHABET.filter(_xml_char), max_size=12)
-CP932_TEXT = st.text(_ALPHABET.filter(lambda c: _xml_char(c) and _cp932_char(c)), max_size=12)
+_SPECIAL = "髙橋﨑〜～①㈱ｱｶﾞ 　&<>\"'\x85\u2028]\t\n"
+_UTF8_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs",),
+                            exclude_characters="".join(c for c in map(chr, range(0x20)) if c not in "\t\n")
+                            + "\ufffe\uffff")
+_CP932_CHARS = sorted({c for c in map(chr, range(0x20, 0x10000)) if _xml_char(c) and _cp932_char(c)} | set("\t\n"))
+UTF8_TEXT = st.text(st.one_of(_UTF8_CHARS, st.sampled_from(_SPECIAL)), max_size=12)
+CP932_TEXT = st.text(st.sampled_from(_CP932_CHARS + [c for c in _SPECIAL if _cp932_char(c)] * 40), max_size=12)
 
 
-def trees(text: st.SearchStrategy, levels: int = wire.MAX_DEPTH) -> st.SearchStrategy:
+@st.composite
+def trees(draw, text: st.SearchStrategy, levels: int = wire.MAX_DEPTH) -> dict:
     """The content of an `XmlMsg` (level 1) in the JSON form `wire.decode` reads, with elements
     down to level `levels`: a text is a str, children a dict in their order, a repeated element
     a list of two or more, `BulkConfirmUnit` a list of one or more, `ResultList` a list of
     one-entry dicts and `SpecificDiseasesCertificateList` a list of its items' contents."""
-    memo: dict = {}
+    def some(low: int, high: int) -> int:
+        return draw(st.integers(low, high))
 
-    def once(key, make):
-        if key not in memo:
-            memo[key] = st.deferred(make)
-        return memo[key]
+    def value(level: int):  # the content of one element at `level`
+        if level >= levels or some(0, 3):
+            return draw(text)
+        return children(level)
 
-    def value(level: int) -> st.SearchStrategy:  # the content of one element at `level`
-        if level >= levels:
-            return text
-        return once(("value", level), lambda: st.one_of(text, text, text, children_of(level)))
+    def children(level: int) -> dict:  # the children (level + 1) of an element at `level`
+        found: dict = {}
+        for _ in range(some(1, 3)):
+            name, content = pair(level + 1, True)
+            found.setdefault(name, content)
+        return found
 
-    def kind(name: str) -> str:
+    def pair(level: int, repeatable: bool):
+        kinds = ["plain"] * 4 + list(wire.CONTAINERS) + (sorted(wire.ALWAYS_LISTS) if repeatable else [])
+        kind = draw(st.sampled_from(kinds))
+        name = draw(PLAIN_NAMES) if kind == "plain" else kind
+        if name == "ResultList":
+            return name, [dict([pair(level + 1, False)]) for _ in range(some(0, 3))] if level < levels else []
         if name in wire.CONTAINERS:
-            return name
-        return "always" if name in wire.ALWAYS_LISTS else "plain"
+            return name, [value(level + 1) for _ in range(some(0, 3))] if level < levels else []
+        if name in wire.ALWAYS_LISTS:
+            return name, [value(level) for _ in range(some(1, 3))]
+        if repeatable and not some(0, 3):
+            return name, [value(level) for _ in range(some(2, 3))]
+        return name, value(level)
 
-    def entry(name_kind: str, level: int, repeatable: bool = True) -> st.SearchStrategy:
-        def make():
-            if name_kind == "ResultList":
-                return st.lists(item(level + 1), max_size=3) if level < levels else st.just([])
-            if name_kind in wire.CONTAINERS:
-                return st.lists(value(level + 1), max_size=3) if level < levels else st.just([])
-            if not repeatable:
-                return value(level)
-            if name_kind == "always":
-                return st.lists(value(level), min_size=1, max_size=3)
-            return st.one_of(value(level), value(level), value(level),
-                             st.lists(value(level), min_size=2, max_size=3))
-        return once(("entry", name_kind, level, repeatable), make)
-
-    def item(level: int) -> st.SearchStrategy:  # a one-entry dict of ResultList
-        def make():
-            names = NAMES.filter(lambda n: n not in wire.ALWAYS_LISTS)
-            return st.one_of(*(st.tuples(names.filter(lambda n, k=k: kind(n) == k), entry(k, level, False))
-                               for k in ("plain", *wire.CONTAINERS))).map(lambda pair: {pair[0]: pair[1]})
-        return once(("item", level), make)
-
-    def children_of(level: int) -> st.SearchStrategy:  # a non-empty dict of the children of an element
-        def make():
-            by_kind = {k: entry(k, level + 1) for k in ("plain", "always", *wire.CONTAINERS)}
-            return st.lists(NAMES, min_size=1, max_size=3, unique=True).flatmap(
-                lambda names: st.tuples(*(by_kind[kind(n)] for n in names)).map(
-                    lambda values: dict(zip(names, values))))
-        return once(("children", level), make)
-
-    return st.one_of(st.just({}), children_of(1))
+    return children(1) if some(0, 9) else {}
 
 
 def levels_of(tree: dict) -> int:
@@ -319,26 +312,31 @@ def after_xml(value, encoding: str, name: str | None = None):
     return items or None
 
 
-def after_json(value, name: str | None = None):
+def after_json(value):
     """What writing `value` in JSON and reading it again gives (None: left out)."""
     if isinstance(value, dict):
-        kept = {k: v for k, v in ((k, after_json(v, k)) for k, v in value.items()) if v is not None}
+        kept = {k: v for k, v in ((k, after_json(v)) for k, v in value.items()) if v is not None}
         return kept or None
     if isinstance(value, list):
         return [v for v in map(after_json, value) if v is not None] or None
     return value or None
 
 
-def with_character_code(tree: dict, encoding: str) -> dict:
-    """`tree` with the CharacterCodeIdentifier `wire.encode` sets in a header that is an element."""
+def without_code(tree: dict | None) -> dict:
+    """`tree` without the CharacterCodeIdentifier of its header, which `wire.encode` sets to the
+    encoding it writes (checked in `written_back`)."""
+    tree = dict(tree or {})
     header = tree.get("MessageHeader")
-    if not isinstance(header, dict):
-        return tree
-    code = "1" if encoding == wire.SHIFT_JIS else "0"
-    return {**tree, "MessageHeader": {**header, "CharacterCodeIdentifier": code}}
+    if isinstance(header, dict) and "CharacterCodeIdentifier" in header:
+        header = {k: v for k, v in header.items() if k != "CharacterCodeIdentifier"}
+        if header:
+            tree["MessageHeader"] = header
+        else:
+            del tree["MessageHeader"]
+    return tree
 
 
-@FUZZ
+@settings(FUZZ, max_examples=2000 if LONG_TESTS else 200)
 @given(documents(), st.sampled_from(XML_TYPES))
 def test_a_document_reads_as_its_tree_and_goes_both_ways(document, content_type):
     body, tree, encoding = document
@@ -348,11 +346,11 @@ def test_a_document_reads_as_its_tree_and_goes_both_ways(document, content_type)
     assert ordered(read[0]) == ordered(tree), body
     assert read[1] == encoding
     for out in (wire.UTF8, wire.SHIFT_JIS):
-        expected = after_xml(with_character_code(tree, out), out) or {}
-        assert ordered(written_back(tree, out)) == ordered(expected), out
-    expected = after_json(with_character_code(tree, wire.JSON)) or {}
-    if json_levels(expected) <= wire.MAX_DEPTH:
-        assert ordered(written_back(tree, wire.JSON)) == ordered(expected)
+        expected = without_code(after_xml(without_code(tree), out))
+        assert ordered(without_code(written_back(tree, out))) == ordered(expected), out
+    expected = without_code(after_json(without_code(tree)))
+    if json_levels(expected) <= wire.MAX_DEPTH:  # else refused as TOO_COMPLEX (read_or_refused)
+        assert ordered(without_code(written_back(tree, wire.JSON))) == ordered(expected)
 
 
 @FUZZ
@@ -527,7 +525,8 @@ def test_json_bodies_are_read_or_refused_and_go_back_as_read(message, content_ty
     tree, encoding = read
     assert encoding == wire.JSON
     assert ordered(tree) == ordered(_as_read(message))
-    assert ordered(written_back(tree, wire.JSON)) == ordered(after_json(with_character_code(tree, wire.JSON)) or {})
+    expected = without_code(after_json(without_code(tree)))
+    assert ordered(without_code(written_back(tree, wire.JSON))) == ordered(expected)
 
 
 @FUZZ

@@ -269,8 +269,10 @@ def _is_name(name: str) -> bool:
 
 def _xml(name: str, value) -> str:
     """The element, or "" when it has no value (nor any of its children)."""
-    if value is None or value == "" or not _is_name(name):
+    if not _is_name(name):
         return ""  # never an element that is not one
+    if value.__class__ is str:  # most elements: a text
+        return f"<{name}>{_text(value)}</{name}>" if value else ""
     if isinstance(value, dict):
         inner = "".join([_xml(key, item) for key, item in value.items() if item is not None])
         return f"<{name}>{inner}</{name}>" if inner else ""
@@ -280,7 +282,7 @@ def _xml(name: str, value) -> str:
         item_name = CONTAINERS[name]
         inner = "".join([_xml(item_name, item) if item_name else _children(item) for item in value])
         return f"<{name}>{inner}</{name}>" if inner else ""
-    return f"<{name}>{_text(str(value))}</{name}>"
+    return "" if value is None else f"<{name}>{_text(str(value))}</{name}>"
 
 
 def _children(item) -> str:
