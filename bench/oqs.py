@@ -4,7 +4,7 @@
 
 Seeds a demo society, starts `shikaku serve` (rate limit off) and measures on the same server:
 siquc01 XML verifications/s against JSON verifications/s of the same members under the same
-load generator (wrk); one 10,000-item 一括照会 (muquc01 → muquc02): the seconds from acceptance
+load generator (wrk), each after a 3-second warm-up of both; one 10,000-item 一括照会 (muquc01 → muquc02): the seconds from acceptance
 to answered (the server's own `received_at`/`answered_at`) and to the clinic holding the
 answer; and the `shikaku oqs-terminal` round trip (a request file renamed into req/ until its
 result is in res/) p50/p99 over `--files` files, one at a time. Prints a Markdown table for
@@ -131,9 +131,12 @@ def main() -> None:
             base = server.base
             token = call(base, "/api/v1/facilities", admin, {"code": FACILITY, "name": "bench"})["token"]
             sample = queries[:500]
-            as_json = wrk(base + "/api/v1/verifications", wrk_script(work, token, sample), args.seconds, 50)
-            as_xml = wrk(base + QC, xml_wrk_script(work, token, [message([search_info(q)]) for q in sample]),
-                         args.seconds, 50)
+            json_run = (base + "/api/v1/verifications", wrk_script(work, token, sample))
+            xml_run = (base + QC, xml_wrk_script(work, token, [message([search_info(q)]) for q in sample]))
+            for url, script in (json_run, xml_run):  # warm: the same members' pages in the cache for both
+                wrk(url, script, 3, 50)
+            as_json = wrk(*json_run, args.seconds, 50)
+            as_xml = wrk(*xml_run, args.seconds, 50)
             processing, fetched = bulk_seconds(base, token, db_url, queries)
             trips = terminal_round_trips(base, token, queries, args.files, work)
     finally:

@@ -46,9 +46,10 @@ _SQL = {
 
 
 # The records of several 記号・番号 (any 枝番), one statement.
-_RECORDS_OF_CARD_NUMBERS = ("SELECT m.symbol, m.number, m.branch, m.id, m.my_number_hash, m.family_id, f.payload FROM members m "
-                            "JOIN family_snapshots f ON f.family_id = m.family_id "
-                            "WHERE (m.symbol, m.number) IN (VALUES {pairs})")
+# (A join with the list, not `(symbol, number) IN (VALUES …)`: SQLite scans the table for that.)
+_RECORDS_OF_CARD_NUMBERS = ("SELECT m.symbol, m.number, m.branch, m.id, m.my_number_hash, m.family_id, f.payload "
+                            "FROM (VALUES {pairs}) AS k JOIN members m ON m.symbol = k.column1 "
+                            "AND m.number = k.column2 JOIN family_snapshots f ON f.family_id = m.family_id")
 
 # The cards issued to some members, one statement: 資格確認書 ('c') and legacy 健康保険証 ('l').
 _CARDS_ON_FILE = ("SELECT member_id, 'c', issued_on, valid_from, expires_on, superseded_on, cancelled_on, serial, "
