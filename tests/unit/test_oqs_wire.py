@@ -322,3 +322,12 @@ def test_fuzz_bytes_are_read_or_refused_never_an_error(body, content_type):
 def test_fuzz_json_is_read_or_refused_never_an_error(value):
     import json
     _read_or_refused(json.dumps({"XmlMsg": value}).encode(), "application/json")
+
+
+def test_a_repeated_container_is_written_as_read():
+    """Two ResultList elements (junk a message may hold, and that is echoed) read as a list of
+    lists and are written back as two elements, not dropped."""
+    body = "<XmlMsg><ResultList><X>1</X></ResultList><ResultList><Y>2</Y></ResultList></XmlMsg>"
+    tree, _ = wire.decode(body.encode(), XML)
+    assert tree == {"ResultList": [[{"X": "1"}], [{"Y": "2"}]]}
+    assert sent(tree, wire.UTF8) == tree

@@ -277,7 +277,7 @@ def _xml(name: str, value) -> str:
         inner = "".join([_xml(key, item) for key, item in value.items() if item is not None])
         return f"<{name}>{inner}</{name}>" if inner else ""
     if isinstance(value, list):
-        if name not in CONTAINERS:
+        if name not in CONTAINERS or all(item.__class__ is list for item in value):  # a repeated container too
             return "".join([_xml(name, item) for item in value])
         item_name = CONTAINERS[name]
         inner = "".join([_xml(item_name, item) if item_name else _children(item) for item in value])
