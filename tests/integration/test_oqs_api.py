@@ -13,6 +13,7 @@ from tests.builders import (
     enrol,
     enrol_dependent,
     facility,
+    my_number,
     with_card,
 )
 from tests.helpers import sign_in_staff
@@ -210,3 +211,31 @@ def test_an_idempotency_key_does_not_stop_the_message_being_read(client, clinic)
     headers = {**clinic, "Idempotency-Key": "oqs-0001"}
     first = parsed(send(client, headers, siquc01(member)))
     assert text(first, "MessageBody/QualificationValidity") == "1"
+
+
+def test_lost_newly_qualified_and_several_records_as_the_json_verification(client, clinic):
+    """Validity 2, 3 and 5 (DOMAIN.md §10) are the JSON verification's: a lost record, one whose
+    holder is qualified again under other numbers (same 個人番号), and twins asked without 枝番."""
+    number = my_number()
+    lost = enrol(client, my_number=number, qualified_on="2020-04-01")
+    loss = client.post(f"/api/v1/members/{lost['id']}/disqualification", json={
+        "disqualified_on": "2026-01-01", "registered_on": "2026-01-05", "reason": "retirement"})
+    assert loss.status_code in (200, 201), loss.text
+    again = enrol(client, my_number=number, qualified_on="2026-02-01", registered_on="2026-02-02")
+    other = enrol(client)
+    loss = client.post(f"/api/v1/members/{other['id']}/disqualification", json={
+        "disqualified_on": "2026-01-01", "registered_on": "2026-01-05", "reason": "retirement"})
+    assert loss.status_code in (200, 201), loss.text
+    insured = enrol(client)
+    twins = [enrol_dependent(client, insured, name=name, birth_date="2021-06-01", qualified_on="2021-06-01")
+             for name in ("試験 一郎", "試験 二郎")]
+    for member, branch, expected in ((lost, lost["branch"], "3"), (other, other["branch"], "2"),
+                                     (again, again["branch"], "1"), (twins[0], None, "5")):
+        j = client.post("/api/v1/verifications", headers=clinic,
+                        json=card_info(member, "2026-04-01", branch=branch)).json()
+        root = parsed(send(client, clinic, siquc01(member, InsuredBranchNumber=branch)))
+        assert text(root, "MessageBody/QualificationValidity") == j["validity_code"] == expected, member
+        result = root.find("MessageBody/ResultList/ResultOfQualificationConfirmation")
+        assert (result is None) == (expected == "5")
+        if expected in ("2", "3"):
+            assert text(result, "DisqualificationDate") == "20260101" and text(result, "ReasonOfLoss") == "99"
