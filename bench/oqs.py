@@ -13,17 +13,14 @@ docs/BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import subprocess
-import tempfile
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from server import CLI, INSURER, Server, call, seed
+from server import CLI, INSURER, benchmarked_society
 from verification import post_script, wrk, wrk_script
 
 FACILITY = "1310112345"
@@ -121,26 +118,17 @@ def main() -> None:
     parser.add_argument("--db", default=None)
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="shikaku-bench-oqs-"))
-    db_url = args.db or f"sqlite:///{work / 'bench.db'}"
-    queries = seed(db_url, args.members)
-    admin = "bench-admin-" + os.urandom(8).hex()
-    env = dict(os.environ, SHIKAKU_ADMIN_TOKEN=admin, SHIKAKU_FACILITY_RATE="off")
-    try:
-        with Server(db_url, args.port, args.workers, env) as server:
-            base = server.base
-            token = call(base, "/api/v1/facilities", admin, {"code": FACILITY, "name": "bench"})["token"]
-            sample = queries[:500]
-            json_run = (base + "/api/v1/verifications", wrk_script(work, token, sample))
-            xml_run = (base + QC, xml_wrk_script(work, token, [message([search_info(q)]) for q in sample]))
-            for url, script in (json_run, xml_run):  # warm: the same members' pages in the cache for both
-                wrk(url, script, 3, 50)
-            as_json = wrk(*json_run, args.seconds, 50)
-            as_xml = wrk(*xml_run, args.seconds, 50)
-            processing, fetched = bulk_seconds(base, token, db_url, queries)
-            trips = terminal_round_trips(base, token, queries, args.files, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with benchmarked_society(args.members, args.workers, args.port, args.db, "shikaku-bench-oqs-") as bench:
+        base, token, queries, work = bench.server.base, bench.token, bench.queries, bench.work
+        sample = queries[:500]
+        json_run = (base + "/api/v1/verifications", wrk_script(work, token, sample))
+        xml_run = (base + QC, xml_wrk_script(work, token, [message([search_info(q)]) for q in sample]))
+        for url, script in (json_run, xml_run):  # warm: the same members' pages in the cache for both
+            wrk(url, script, 3, 50)
+        as_json = wrk(*json_run, args.seconds, 50)
+        as_xml = wrk(*xml_run, args.seconds, 50)
+        processing, fetched = bulk_seconds(base, token, bench.db_url, queries)
+        trips = terminal_round_trips(base, token, queries, args.files, work)
     print("| members | workers | JSON verifications/s | siquc01 XML/s | ratio | 10,000 bulk: processing s "
           "| accepted → answers fetched s | terminal p50 ms | terminal p99 ms |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,7 +15,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, NamedTuple
 
 from sqlalchemy import select
 
@@ -165,3 +168,31 @@ class Server:
     def __exit__(self, *_exc) -> None:
         if self.process.poll() is None:
             self.stop()
+
+
+class Bench(NamedTuple):
+    """What a benchmark measures against: a seeded society served by one `shikaku serve`."""
+
+    server: Server
+    token: str  # a facility's bearer token
+    queries: list[dict]  # card-data queries of a sample of members
+    work: Path  # a scratch directory, removed afterwards
+    db_url: str
+
+
+@contextmanager
+def benchmarked_society(members: int, workers: int, port: int, db_url: str | None,
+                        prefix: str) -> Iterator[Bench]:
+    """Seeds `members` (a fresh SQLite file unless `db_url`), serves them with the facility rate
+    limit off (D-75) and registers the facility 1310112345."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    db_url = db_url or f"sqlite:///{work / 'bench.db'}"
+    try:
+        queries = seed(db_url, members)
+        admin = "bench-admin-" + os.urandom(8).hex()
+        env = dict(os.environ, SHIKAKU_ADMIN_TOKEN=admin, SHIKAKU_FACILITY_RATE="off")
+        with Server(db_url, port, workers, env) as server:
+            token = call(server.base, "/api/v1/facilities", admin, {"code": "1310112345", "name": "bench"})["token"]
+            yield Bench(server, token, queries, work, db_url)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from server import Server, call, seed
+from server import benchmarked_society, call
 
 
 def wrk(url: str, script: Path, seconds: int, connections: int) -> float:
@@ -76,28 +73,20 @@ def main() -> None:
     parser.add_argument("--db", default=None)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="shikaku-bench-"))
-    db_url = args.db or f"sqlite:///{work / 'bench.db'}"
-    bodies = seed(db_url, args.members)
-    admin = "bench-admin-" + os.urandom(8).hex()
-    env = dict(os.environ, SHIKAKU_ADMIN_TOKEN=admin, SHIKAKU_FACILITY_RATE="off")  # D-75
-    try:
-        with Server(db_url, args.port, args.workers, env) as server:
-            base = server.base
-            token = call(base, "/api/v1/facilities", admin, {"code": "1310112345", "name": "bench"})["token"]
-            health = wrk(base + "/api/v1/health", wrk_script(work, token, None), args.seconds, 50)
-            verify = wrk(base + "/api/v1/verifications", wrk_script(work, token, bodies), args.seconds, 50)
-            rate, p50, p99 = hey(base + "/api/v1/verifications", token, bodies[0], work, args.seconds)
-            batch = [{**b, "service_date": None} for b in (bodies * 3)[:10_000]]
-            started = time.perf_counter()
-            results = call(base, "/api/v1/verification-batches", token,
-                           {"service_date": "2026-06-01", "items": batch})["results"]
-            batch_s = time.perf_counter() - started
-            assert len(results) == 10_000
-            valid = sum(r["validity"] == "valid" for r in results)
-            rss = server.memory_mb("VmHWM")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with benchmarked_society(args.members, args.workers, args.port, args.db, "shikaku-bench-") as bench:
+        server, token, bodies, work = bench.server, bench.token, bench.queries, bench.work
+        base = server.base
+        health = wrk(base + "/api/v1/health", wrk_script(work, token, None), args.seconds, 50)
+        verify = wrk(base + "/api/v1/verifications", wrk_script(work, token, bodies), args.seconds, 50)
+        rate, p50, p99 = hey(base + "/api/v1/verifications", token, bodies[0], work, args.seconds)
+        batch = [{**b, "service_date": None} for b in (bodies * 3)[:10_000]]
+        started = time.perf_counter()
+        results = call(base, "/api/v1/verification-batches", token,
+                       {"service_date": "2026-06-01", "items": batch})["results"]
+        batch_s = time.perf_counter() - started
+        assert len(results) == 10_000
+        valid = sum(r["validity"] == "valid" for r in results)
+        rss = server.memory_mb("VmHWM")
     print("| members | workers | health req/s | verifications req/s | ratio | fixed-rate req/s | p50 ms | p99 ms | 10,000 batch s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {args.members:,} | {args.workers} | {health:,.0f} | {verify:,.0f} | {verify / health:.2f} | "

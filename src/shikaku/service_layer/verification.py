@@ -83,8 +83,8 @@ def decide(ctx: Context, asker: Actor, query, on: date, view: PublishedView | No
 
 
 def prefetched(ctx: Context, queries: Iterable[Query]) -> PublishedView:
-    """The published view with the records of these card-data queries read at once, for a
-    bulk's items to be decided one by one (`decide`)."""
+    """The published view with the records of these card-data queries read at once, for the
+    items of a batch or a bulk to be decided one by one (`decide`)."""
     return ctx.published.prefetched(card_numbers(q.symbol, q.number, q.branch)[:2]
                                     for q in queries if isinstance(q, commands.CardDataVerification))
 
@@ -156,10 +156,11 @@ def verify_batch(ctx: Context, actor: Actor, batch: commands.VerificationBatch) 
     """一括照会: the answers in the order of the items."""
     authorize(actor, Permission.VERIFY)
     insurer = society.insurer_record(ctx)
+    view = prefetched(ctx, batch.items)
     results = []
     for item in batch.items:
         on = item.service_date or batch.service_date
-        verdict = decide(ctx, actor, item, on)
+        verdict = decide(ctx, actor, item, on, view)
         log_query(ctx, actor, item.method, None, on, verdict, CHANNEL_BATCH)
         results.append(_answer(insurer, verdict, on, item.limit_consent))
     return results

@@ -56,7 +56,7 @@ _CARDS_ON_FILE = ("SELECT member_id, 'c', issued_on, valid_from, expires_on, sup
                   "reason FROM eligibility_certificates WHERE member_id IN ({ids}) UNION ALL "
                   "SELECT member_id, 'l', issued_on, NULL, valid_until, NULL, NULL, NULL, NULL "
                   "FROM legacy_cards WHERE member_id IN ({ids})")
-_CARDS_CHUNK = 500  # members in one statement (twice as many parameters)
+_CHUNK = 500  # keys in one statement (each binds two parameters)
 # Connections kept for the look-ups, taken from the engine's pool: as many as usually run at
 # once (the event loop, the bulk worker, a few threads); a burst beyond gives them back.
 _KEEP_IDLE = 4
@@ -69,7 +69,6 @@ class PublishedView:
         self._sql = {name: sql.replace("?", self._placeholder) for name, sql in _SQL.items()}
         self._idle: list = []
         self._lock = threading.Lock()
-        self._card_statements: dict[int, str] = {}
 
     @contextmanager
     def _cursor(self) -> Iterator:
@@ -100,6 +99,16 @@ class PublishedView:
             cursor.execute(self._sql[name], params)
             return cursor.fetchall()
 
+    def _fetch_chunked(self, keys: list, statement) -> list:
+        """The rows of `statement(chunk)` — (SQL, parameters) — for `keys` a chunk at a time."""
+        rows = []
+        for start in range(0, len(keys), _CHUNK):
+            sql, params = statement(keys[start:start + _CHUNK])
+            with self._cursor() as cursor:
+                cursor.execute(sql, params)
+                rows += cursor.fetchall()
+        return rows
+
     def _records(self, name: str, *params) -> list[Record]:
         return [Record(member_id, digest, decode_snapshot(payload))
                 for member_id, digest, payload in self._fetch(name, *params)]
@@ -117,18 +126,15 @@ class PublishedView:
     def records_by_card_numbers(self, numbers: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list]:
         """The records of several 記号・番号, each with its 枝番: {(記号, 番号): [(枝番, Record)]}
         (those without a record are absent). A family's snapshot is decoded once."""
-        wanted, found, families = sorted(set(numbers)), {}, {}
-        for start in range(0, len(wanted), _CARDS_CHUNK):
-            chunk = wanted[start:start + _CARDS_CHUNK]
-            pairs = ", ".join([f"({self._placeholder}, {self._placeholder})"] * len(chunk))
-            with self._cursor() as cursor:
-                cursor.execute(_RECORDS_OF_CARD_NUMBERS.format(pairs=pairs), [v for pair in chunk for v in pair])
-                rows = cursor.fetchall()
-            for symbol, number, branch, member_id, digest, family_id, payload in rows:
-                history = families.get(family_id)
-                if history is None:
-                    history = families[family_id] = decode_snapshot(payload)
-                found.setdefault((symbol, number), []).append((branch, Record(member_id, digest, history)))
+        found, families = {}, {}
+        pair = f"({self._placeholder}, {self._placeholder})"
+        rows = self._fetch_chunked(sorted(set(numbers)), lambda chunk: (
+            _RECORDS_OF_CARD_NUMBERS.format(pairs=", ".join([pair] * len(chunk))), [v for p in chunk for v in p]))
+        for symbol, number, branch, member_id, digest, family_id, payload in rows:
+            history = families.get(family_id)
+            if history is None:
+                history = families[family_id] = decode_snapshot(payload)
+            found.setdefault((symbol, number), []).append((branch, Record(member_id, digest, history)))
         return found
 
     def records_of_card_holder(self, card_id: str) -> list[Record]:
@@ -138,22 +144,12 @@ class PublishedView:
         """The records sharing the given record's My Number (the record itself included)."""
         return self._records("same_person", member_id)
 
-    def _cards_sql(self, count: int) -> str:
-        sql = self._card_statements.get(count)
-        if sql is None:  # a few sizes: 1 (a query) and the chunks of bulks
-            sql = self._card_statements[count] = _CARDS_ON_FILE.format(ids=", ".join([self._placeholder] * count))
-        return sql
-
     def cards_on_file(self, member_ids: Iterable[int]) -> dict[int, CardsOnFile]:
         """The cards issued to these members (those without one are absent). Documents the
         society hands out, read at once rather than published: their 交付年月日 is printed on
         the card the patient shows (D-174)."""
-        wanted, rows = sorted(set(member_ids)), []
-        for start in range(0, len(wanted), _CARDS_CHUNK):
-            chunk = wanted[start:start + _CARDS_CHUNK]
-            with self._cursor() as cursor:
-                cursor.execute(self._cards_sql(len(chunk)), chunk * 2)
-                rows += cursor.fetchall()
+        rows = self._fetch_chunked(sorted(set(member_ids)), lambda chunk: (
+            _CARDS_ON_FILE.format(ids=", ".join([self._placeholder] * len(chunk))), chunk * 2))
         certificates: dict[int, list] = {}
         legacy: dict[int, list] = {}
         for member_id, kind, issued, valid_from, until, superseded, cancelled, serial, reason in rows:

@@ -129,16 +129,17 @@ def message_openapi(request_example: str, response_example: str) -> dict:
                       "415": {"description": "application/xml, text/xml, application/json 以外"}}}
 
 
-def unsupported_media_type() -> DomainError:
-    return DomainError("unsupported_media_type", "application/xml, text/xml または application/json で送信してください",
-                       "body", status=415)
+def check_media_type(content_type: str | None) -> None:
+    """415 unless the body is a message's media type (XML, or its JSON form)."""
+    if not wire.readable_media_type(content_type):
+        raise DomainError("unsupported_media_type", "application/xml, text/xml または application/json で送信してください",
+                          "body", status=415)
 
 
 async def read_message(request: Request, limit: int = MESSAGE_LIMIT) -> bytes:
     """The request's body once it is a message's media type (else 415); 413 over `limit` (the
     edge bounds the body before)."""
-    if not wire.readable_media_type(request.headers.get("content-type")):
-        raise unsupported_media_type()
+    check_media_type(request.headers.get("content-type"))
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -184,8 +185,10 @@ def confirmation(ctx: Context, who: Actor, body: bytes, content_type: str | None
 def fast_answer(ctx: Context, who: Actor, body: bytes, headers: dict) -> tuple[int, bytes, bytes]:
     """`confirmation` served by `fast_path.FastPath` on the event loop (a `fast_path.Handler`)."""
     content_type = headers.get(b"content-type", b"").decode("latin-1")
-    if not wire.readable_media_type(content_type):
-        status, payload = domain_problem(unsupported_media_type())
+    try:
+        check_media_type(content_type)
+    except DomainError as exc:
+        status, payload = domain_problem(exc)
         return status, orjson.dumps(payload), PROBLEM.encode()
     content, media_type = confirmation(ctx, who, body, content_type)
     return 200, content, media_type.encode()
@@ -197,8 +200,7 @@ def fast_answer(ctx: Context, who: Actor, body: bytes, headers: dict) -> tuple[i
              summary="資格確認（siquc01）: 券面情報による照会の電文",
              openapi_extra=message_openapi(_SIQUC01, _SIQUC01_RESPONSE))
 async def qualification_confirmation(ctx: Ctx, request: Request, who: Caller(Permission.VERIFY)) -> Response:
-    if not wire.readable_media_type(request.headers.get("content-type")):
-        raise unsupported_media_type()
+    check_media_type(request.headers.get("content-type"))
     content, media_type = confirmation(ctx, who, await request.body(), request.headers.get("content-type"))
     return Response(content, media_type=media_type)
 

@@ -182,5 +182,4 @@ class BulkWorker:
             if isinstance(exc, self.ctx.engine.dialect.dbapi.Error):
                 raise
             log.error("一括照会の 1 件を照会できませんでした（%s）", type(exc).__name__)
-            return {"ProcessingResultStatus": "2", "ProcessingResultCode": codes.VALUE,
-                    "ProcessingResultMessage": codes.MESSAGES[codes.VALUE]}
+            return messages.error_unit(codes.VALUE, codes.MESSAGES[codes.VALUE])

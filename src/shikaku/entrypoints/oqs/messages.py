@@ -125,8 +125,7 @@ def query_or_error(info, service_date: date) -> commands.CardDataVerification | 
     try:
         return search_query(info, service_date)
     except InvalidQuery as exc:
-        return {"ProcessingResultStatus": "2", "ProcessingResultCode": exc.code,
-                "ProcessingResultMessage": exc.message_ja}
+        return error_unit(exc.code, exc.message_ja)
 
 
 def verified(ctx: Context, actor: Actor, query: commands.CardDataVerification, channel: str,
@@ -139,7 +138,12 @@ def verified(ctx: Context, actor: Actor, query: commands.CardDataVerification, c
         if exc.status != 422:
             raise
         code = codes.INSURER_NUMBER if exc.code == "invalid_insurer_number" else codes.VALUE
-        return {"ProcessingResultStatus": "2", "ProcessingResultCode": code, "ProcessingResultMessage": exc.message}
+        return error_unit(code, exc.message)
+
+
+def error_unit(code: str, message_ja: str) -> dict:
+    """The unit of a query that could not be processed (ProcessingResultStatus 2, OQS.md §3)."""
+    return {"ProcessingResultStatus": "2", "ProcessingResultCode": code, "ProcessingResultMessage": message_ja}
 
 
 def units(ctx: Context, decisions: list[verification.Verified | dict]) -> list[dict]:
